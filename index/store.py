@@ -91,20 +91,27 @@ class Index:
         pool = n if filtered and n <= 50_000 else min(n, max(candidates, k))
         if filtered and pool < n:
             pool = min(n, pool * 10)
-        vectors = {leg: emb.encode(list(queries)) for leg, (emb, _) in self.dense.items()}
-        results = []
-        for qi, query in enumerate(queries):
-            w = weights(query) if callable(weights) else (weights or DEFAULT_WEIGHTS)
-            legs = {"bm25": top(self.lexical.scores(query), pool)}
-            for leg, (_, faiss_index) in self.dense.items():
-                if w.get(leg, 0) > 0:
-                    scores, rows = faiss_index.search(vectors[leg][qi:qi + 1], pool)
-                    keep = rows[0] >= 0
-                    legs[leg] = (rows[0][keep], scores[0][keep])
-            results.append(self._rank(legs, w, k, doc_ids, lang))
-        return results
+        per_query = [weights(q) if callable(weights) else (weights or DEFAULT_WEIGHTS) for q in queries]
+        needed = {leg for w in per_query for leg, x in w.items() if x > 0}
+        legs = self.candidates(queries, pool, needed)
+        return [self.rank(l, w, k, doc_ids=doc_ids, lang=lang) for l, w in zip(legs, per_query)]
 
-    def _rank(self, legs, weights, k, doc_ids, lang) -> list[Hit]:
+    def candidates(self, queries: list[str], pool: int, legs: set[str] | None = None) -> list[dict]:
+        """For each question, leg name -> (row indices, raw scores) of that leg's `pool` best rows."""
+        wanted = [leg for leg in self.dense if legs is None or leg in legs]
+        vectors = {leg: self.dense[leg][0].encode(list(queries)) for leg in wanted}
+        out = []
+        for qi, query in enumerate(queries):
+            found = {"bm25": top(self.lexical.scores(query), pool)}
+            for leg in wanted:
+                scores, rows = self.dense[leg][1].search(vectors[leg][qi:qi + 1], pool)
+                keep = rows[0] >= 0
+                found[leg] = (rows[0][keep], scores[0][keep])
+            out.append(found)
+        return out
+
+    def rank(self, legs: dict, weights: dict, k: int, *, doc_ids=None, lang=None) -> list[Hit]:
+        """Fuse one question's leg candidates with `weights` and return its k best hits."""
         fused = fuse(legs, weights)
         raw = {leg: dict(zip(rows.tolist(), scores.tolist())) for leg, (rows, scores) in legs.items()}
         order = sorted(fused, key=lambda row: (-fused[row], row))

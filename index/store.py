@@ -48,10 +48,19 @@ class Index:
     # ---------- building ----------
     @classmethod
     def build(cls, docs: list[Document], settings, progress: bool = True) -> "Index":
-        import faiss
+        """Chunk the documents and index the chunks."""
         started = time.perf_counter()
         chunks = chunk_documents(docs, settings.chunk_size, settings.chunk_overlap)
-        documents = {d.doc_id: d.meta() for d in docs}
+        index = cls.from_chunks(chunks, {d.doc_id: d.meta() for d in docs}, settings, progress=progress)
+        index.meta["corpus_hash"] = corpus_hash(docs)
+        index.meta["build_seconds"] = round(time.perf_counter() - started, 2)
+        return index
+
+    @classmethod
+    def from_chunks(cls, chunks: list[Chunk], documents: dict[str, dict], settings,
+                    progress: bool = True) -> "Index":
+        """Index ready-made chunks (any chunker) with the legs named in settings."""
+        import faiss
         texts = [embedding_text(c, documents[c.doc_id], settings.header) for c in chunks]
         lexical = LexicalIndex.build([c.text for c in chunks])
         dense = {}
@@ -66,9 +75,8 @@ class Index:
         meta = {
             "format": FORMAT, "tokenizer": TOKENIZER, "build": settings.build_key(),
             "models": {leg: {"name": e.name, "dim": e.dim} for leg, (e, _) in dense.items()},
-            "corpus_hash": corpus_hash(docs), "n_documents": len(docs), "n_chunks": len(chunks),
+            "corpus_hash": None, "n_documents": len(documents), "n_chunks": len(chunks),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "build_seconds": round(time.perf_counter() - started, 2),
         }
         return cls(chunks, documents, lexical, dense, meta)
 

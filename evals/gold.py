@@ -1,0 +1,74 @@
+"""The gold set: load evals/questions.jsonl, and merge the hand-written parts into it.
+
+Splits are fixed: within each (kind, language) group, questions are shuffled with a fixed seed
+and dealt alternately to dev and test, so both splits hold every kind in the same proportion.
+Tune on dev only; report both.
+
+    python -m evals.gold merge        # evals/parts/*.jsonl -> evals/questions.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+QUESTIONS = HERE / "questions.jsonl"
+PARTS = HERE / "parts"
+KINDS = ("factoid", "paraphrase", "numeric", "multi", "crosslingual", "unanswerable")
+
+
+def load_questions(path: Path | str = QUESTIONS, split: str | None = None) -> list[dict]:
+    """The gold questions, optionally only one split ("dev" or "test"; None or "all" for every one)."""
+    items = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    if split in (None, "all"):
+        return items
+    if split not in ("dev", "test"):
+        raise ValueError(f"split must be dev, test or all (got {split!r})")
+    return [q for q in items if q.get("split") == split]
+
+
+def assign_splits(items: list[dict], seed: int = 2025) -> list[dict]:
+    groups = defaultdict(list)
+    for q in items:
+        groups[(q["kind"], q["lang"])].append(q)
+    out = []
+    for key in sorted(groups):
+        group = sorted(groups[key], key=lambda q: q["id"])
+        random.Random(f"{seed}:{key}").shuffle(group)
+        for i, q in enumerate(group):
+            out.append(dict(q, split="dev" if i % 2 == 0 else "test"))
+    return sorted(out, key=lambda q: q["id"])
+
+
+def merge(parts: Path = PARTS, target: Path = QUESTIONS) -> list[dict]:
+    items = []
+    for path in sorted(parts.glob("*.jsonl")):
+        items.extend(json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip())
+    ids = [q["id"] for q in items]
+    if len(ids) != len(set(ids)):
+        raise ValueError("duplicate question ids across parts")
+    items = assign_splits(items)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".questions.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        for q in items:
+            f.write(json.dumps(q, ensure_ascii=False) + "\n")
+    os.replace(tmp, target)
+    return items
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["merge"]:
+        sys.exit("usage: python -m evals.gold merge")
+    merged = merge()
+    counts = defaultdict(int)
+    for q in merged:
+        counts[(q["split"], q["kind"], q["lang"])] += 1
+    print(f"{len(merged)} questions -> {QUESTIONS}")
+    for key in sorted(counts):
+        print(" ", *key, counts[key])

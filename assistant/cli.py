@@ -116,7 +116,7 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
             click.echo(json.dumps({"id": q["id"], "question": q["question"],
                                    "hits": [hit_dict(h, index.documents) for h in hits]}, ensure_ascii=False))
         return
-    hits = index.search(question, k, **kwargs)
+    hits = index.search(clean_question(question, settings), k, **kwargs)
     if as_json:
         click.echo(json.dumps({"question": question, "hits": [hit_dict(h, index.documents) for h in hits]},
                               ensure_ascii=False, indent=1))
@@ -134,6 +134,7 @@ def _batch(question, jsonl, queries, settings):
         return read_queries(queries, settings)
     if question is None:
         raise InputError('no question given; try: lmc search "Where was the 2025 forum held?"')
+    clean_question(question, settings)
     return None
 
 

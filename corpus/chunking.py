@@ -2,7 +2,7 @@
 
 Blocks first: a line is a block, except that in a bilingual document a Chinese line and the
 English lines that follow it form one block, so a translation never leaves its original.
-Blocks are packed into chunks of up to `size` characters; a block longer than that is split
+Blocks are packed into chunks of up to `size` characters; a longer English block is split
 on sentences (Chinese punctuation included) by langchain's RecursiveCharacterTextSplitter.
 """
 
@@ -16,7 +16,7 @@ from corpus.types import Chunk, Document
 
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", ". ", "! ", "? ", "; ", "，", ", ", " ", ""]
 LINE = re.compile(r"[^\n]*\S[^\n]*")          # a non-blank line
-BILINGUAL_MAX = 3                              # a zh+en block may reach 3 x size before it is split
+BILINGUAL_KEEP = 4000                           # a zh+en block up to this many characters is never split
 
 
 def _blocks(text: str) -> list[tuple[int, int, bool]]:
@@ -77,7 +77,7 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
         raise ValueError(f"chunk size must be >= 50 and 0 <= overlap < size (got {size}/{overlap})")
     pieces: list[tuple[int, int]] = []
     for start, end, bilingual in _blocks(doc.text):
-        limit = size * BILINGUAL_MAX if bilingual else size
+        limit = max(size, BILINGUAL_KEEP) if bilingual else size
         if end - start > limit:
             pieces.extend(_split_long(doc.text, start, end, size, overlap))
         else:

@@ -32,17 +32,58 @@ class Settings:
     # retrieval
     k: int = 10
     candidates: int = 100                     # per-leg pool before fusion
-    # fusion weights (bm25, dense, multilingual) per question language, chosen on the dev split
-    weights_en: tuple[float, float, float] = (0.5, 0.3, 0.2)
-    weights_zh: tuple[float, float, float] = (0.5, 0.0, 0.5)
+    # fusion weights (bm25, dense, multilingual, translated) per question language, chosen on the dev split
+    # (grid in steps of 0.1 on the dev split, maximising MRR@10: see README "Evaluation")
+    # A Chinese question is routed by how well the Chinese text covers its rare terms
+    # (LexicalIndex.coverage): below the band it leans on the translated and multilingual legs
+    # (weights_zh), above it on the Chinese bigrams (weights_zh_native), blended in between.
+    weights_en: tuple[float, ...] = (0.7, 0.1, 0.2, 0.0)
+    weights_zh: tuple[float, ...] = (0.1, 0.0, 0.3, 0.6)
+    weights_zh_native: tuple[float, ...] = (0.6, 0.0, 0.2, 0.2)
+    zh_native_band: tuple[float, float] = (0.4, 0.7)
+    # scale (lmc bench measures these; see README "Performance")
+    ann_threshold: int = 20_000               # dense legs search exactly (flat) below this many chunks, HNSW from it
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 512                 # recall@10 >= 0.95 at 100k in lmc bench, still < 1 ms
+    embedding_cache: bool = True              # reuse the vectors of unchanged chunks when rebuilding
+    # answering (extractive, assistant/extract.py); weights and thresholds chosen on the dev split
+    answer_k: int = 8                         # passages the answer's sentences are drawn from
+    answer_part_k: int = 3                    # ... plus this many per part of a several-part question
+    answer_max_chars: int = 400               # the answer's length budget (twice that for several-part questions)
+    answer_max_sentences: int = 3
+    # sentence score weights: focus, lex, sem, prior, type, novelty, zh, clash (see assistant/extract.py)
+    answer_weights: tuple[float, ...] = (0.5, 1.0, 0.3, 0.4, 0.4, 0.3, 0.1, -0.4)
+    answer_context: float = 0.6               # a question token found only near the sentence counts this much
+    answer_min_gain: float = 0.15             # a further sentence must cover this share of new question weight
+    answer_keep_ratio: float = 0.75           # ... and score at least this share of the best sentence
+    cite_min_similarity: float = 0.3          # a quote sharing no token with the question needs this cosine
+    # refusal (assistant/refusal.py)
+    refuse_min_coverage: float = 0.3          # refuse when the best sentence covers less of the question
+    refuse_min_focus: float = 0.2             # ... and less of its focus words than this
+    # the app (lmc serve)
+    host: str = "127.0.0.1"                   # loopback only unless --host says otherwise
+    port: int = 7860
+    closest_shown: int = 3                    # passages shown under a refusal, labelled as not answering
     # limits
     max_question_chars: int = 2000
     max_k: int = 100
     max_document_bytes: int = 5_000_000
 
-    def weights(self, lang: str) -> dict[str, float]:
-        w = self.weights_zh if lang == "zh" else self.weights_en
-        return {"bm25": w[0], "dense": w[1], "multilingual": w[2]}
+    def weights(self, lang: str, coverage: float = 0.0) -> dict[str, float]:
+        """Fusion weights for a question in `lang`; for Chinese, blended by lexical coverage."""
+        legs = ("bm25", "dense", "multilingual", "translated")
+        if lang != "zh":
+            return dict(zip(legs, self.weights_en))
+        lo, hi = self.zh_native_band
+        t = min(1.0, max(0.0, (coverage - lo) / (hi - lo)))
+        return {leg: round(t * a + (1 - t) * b, 4)
+                for leg, a, b in zip(legs, self.weights_zh_native, self.weights_zh)}
+
+    def ann_params(self) -> dict:
+        """Keyword arguments of index.ann.make_faiss_index."""
+        return {"flat_below": self.ann_threshold, "hnsw_m": self.hnsw_m,
+                "ef_construction": self.hnsw_ef_construction, "ef_search": self.hnsw_ef_search}
 
     def build_key(self) -> dict:
         """What an index must agree with to be used under these settings."""

@@ -12,8 +12,9 @@ from pathlib import Path
 from corpus.types import Chunk
 from index.embedder import make_embedder
 from index.lexical import LexicalIndex
+from index.translate import Lexicon
 
-META, CHUNKS, DOCS, BM25 = "meta.json", "chunks.jsonl", "documents.json", "bm25"
+META, CHUNKS, DOCS, BM25, LEXICON = "meta.json", "chunks.jsonl", "documents.json", "bm25", "lexicon.json"
 
 
 def _faiss_name(leg: str) -> str:
@@ -30,7 +31,9 @@ def _sha256(path: Path) -> str:
 
 def _files(directory: Path) -> dict[str, dict]:
     out = {}
-    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != META):
+    # cache/ (index/cache.py) checks itself when a build reads it; leaving it out keeps load fast
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != META
+                       and p.relative_to(directory).parts[0] != "cache"):
         out[path.relative_to(directory).as_posix()] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
     return out
 
@@ -49,8 +52,12 @@ def save(index, directory: Path) -> None:
                                    ensure_ascii=False) + "\n")
         (tmp / DOCS).write_text(json.dumps(index.documents, ensure_ascii=False, indent=1), encoding="utf-8")
         index.lexical.save(tmp / BM25)
+        if index.lexicon is not None:
+            index.lexicon.save(tmp / LEXICON)
         for leg, (_, faiss_index) in index.dense.items():
             faiss.write_index(faiss_index, str(tmp / _faiss_name(leg)))
+        if getattr(index, "embedding_cache", None) is not None:
+            index.embedding_cache.save(tmp)
         meta = dict(index.meta, files=_files(tmp))
         (tmp / META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         _swap(tmp, directory)
@@ -155,4 +162,5 @@ def load(cls, directory: Path):
         if faiss_index.ntotal != len(chunks) or faiss_index.d != embedder.dim or embedder.dim != model["dim"]:
             raise IndexError_(f"index at {directory} is damaged: {leg} vectors do not match the chunks")
         dense[leg] = (embedder, faiss_index)
-    return cls(chunks, documents, LexicalIndex.load(directory / BM25), dense, meta)
+    lexicon = Lexicon.load(directory / LEXICON) if (directory / LEXICON).exists() else None
+    return cls(chunks, documents, LexicalIndex.load(directory / BM25), dense, meta, lexicon)

@@ -19,10 +19,11 @@ from corpus.lang import is_chinese
 from index.embedder import make_embedder
 from index.fusion import fuse, top
 from index.lexical import LexicalIndex
+from index.translate import Lexicon
 from index.types import Hit
 
 FORMAT = 1
-TOKENIZER = "cjk-bigram-v1"
+TOKENIZER = "cjk-bigram-v2"          # v2: BM25 indexes the context header too
 
 
 class IndexError_(Exception):
@@ -30,20 +31,25 @@ class IndexError_(Exception):
 
 
 def embedding_text(chunk: Chunk, doc_meta: dict, header: bool) -> str:
+    """What the legs index for a chunk: with `header`, "title (publisher, date)" then the text.
+    The chunk's own text and offsets are unchanged."""
     if not header:
         return chunk.text
-    date = f" ({doc_meta['date']})" if doc_meta.get("date") else ""
-    return f"{doc_meta['title']}{date}\n{chunk.text}"
+    about = ", ".join(x for x in (doc_meta.get("publisher"), doc_meta.get("date")) if x)
+    return f"{doc_meta['title']}{f' ({about})' if about else ''}\n{chunk.text}"
 
 
 class Index:
+    embedding_cache = None                    # set by from_chunks; persist.save writes it
+
     def __init__(self, chunks: list[Chunk], documents: dict[str, dict], lexical: LexicalIndex,
-                 dense: dict[str, tuple[object, object]], meta: dict):
+                 dense: dict[str, tuple[object, object]], meta: dict, lexicon: Lexicon | None = None):
         self.chunks = chunks
         self.documents = documents            # doc_id -> metadata
         self.lexical = lexical
         self.dense = dense                    # leg name -> (embedder, faiss index)
         self.meta = meta
+        self.lexicon = lexicon                # Chinese -> English words, from the parallel text
 
     # ---------- building ----------
     @classmethod
@@ -60,25 +66,32 @@ class Index:
     def from_chunks(cls, chunks: list[Chunk], documents: dict[str, dict], settings,
                     progress: bool = True) -> "Index":
         """Index ready-made chunks (any chunker) with the legs named in settings."""
-        import faiss
+        from index import ann
+        from index.cache import EmbeddingCache
         texts = [embedding_text(c, documents[c.doc_id], settings.header) for c in chunks]
-        lexical = LexicalIndex.build([c.text for c in chunks])
+        lexical = LexicalIndex.build(texts)
+        lexicon = Lexicon.build([c.text for c in chunks])
+        # vectors of unchanged chunks come from the cache of the index being replaced
+        cache = EmbeddingCache.load(settings.index_dir if settings.embedding_cache else None)
         dense = {}
         for leg, name in (("dense", settings.dense_model), ("multilingual", settings.multilingual_model)):
             if not name:
                 continue
             embedder = make_embedder(name)
-            vectors = embedder.encode(texts, progress=progress)
-            faiss_index = faiss.IndexFlatIP(embedder.dim)
-            faiss_index.add(vectors)
-            dense[leg] = (embedder, faiss_index)
+            vectors = cache.encode(embedder, texts, progress=progress)
+            dense[leg] = (embedder, ann.build_faiss_index(vectors, **settings.ann_params()))
         meta = {
             "format": FORMAT, "tokenizer": TOKENIZER, "build": settings.build_key(),
             "models": {leg: {"name": e.name, "dim": e.dim} for leg, (e, _) in dense.items()},
+            "ann": {leg: ann.describe(f) for leg, (_, f) in dense.items()},
+            "embedded": {leg: {"new": cache.embedded.get(e.name, 0), "reused": cache.reused.get(e.name, 0)}
+                         for leg, (e, _) in dense.items()},
             "corpus_hash": None, "n_documents": len(documents), "n_chunks": len(chunks),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        return cls(chunks, documents, lexical, dense, meta)
+        index = cls(chunks, documents, lexical, dense, meta, lexicon)
+        index.embedding_cache = cache if settings.embedding_cache else None   # persist.save writes it
+        return index
 
     # ---------- searching ----------
     def search(self, query: str, k: int = 10, *, weights: dict[str, float] | None = None,
@@ -111,6 +124,8 @@ class Index:
         out = []
         for qi, query in enumerate(queries):
             found = {"bm25": top(self.lexical.scores(query), pool)}
+            if self.lexicon is not None and (legs is None or "translated" in legs) and is_chinese(query):
+                found["translated"] = top(self.lexical.scores(self.lexicon.translate(query)), pool)
             for leg in wanted:
                 scores, rows = self.dense[leg][1].search(vectors[leg][qi:qi + 1], pool)
                 keep = rows[0] >= 0
@@ -151,9 +166,14 @@ class Index:
 DEFAULT_WEIGHTS = {"bm25": 1.0, "dense": 0.0, "multilingual": 0.0}
 
 
-def language_weights(settings):
-    """The fusion weights for a question, by its language (Settings.weights_en / weights_zh)."""
-    return lambda query: settings.weights("zh" if is_chinese(query) else "en")
+def language_weights(settings, index: "Index"):
+    """Fusion weights for a question: by its language, and for Chinese by how well the Chinese
+    text of this index covers the question's rare terms (Settings.zh_native_band)."""
+    def weights(query: str) -> dict[str, float]:
+        if not is_chinese(query):
+            return settings.weights("en")
+        return settings.weights("zh", index.lexical.coverage(query))
+    return weights
 
 
 def open_index(settings, *, build_if_needed: bool = True, log=print, progress: bool = True) -> Index:

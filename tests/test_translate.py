@@ -1,0 +1,36 @@
+"""The Chinese -> English lexicon learned from aligned lines."""
+
+from __future__ import annotations
+
+from index.translate import Lexicon, aligned_pairs, learn
+
+TEXT = """铁路开通运营。
+The railway opened.
+铁路客运量增长。
+Railway passenger traffic grew.
+论坛在大理举行。
+The forum was held in Dali.
+大理论坛闭幕。
+The Dali forum closed.
+"""
+
+
+def test_aligned_pairs_join_each_chinese_line_with_its_english_lines():
+    pairs = aligned_pairs([TEXT, "English only text.\nMore English."])
+    assert pairs[0] == ("铁路开通运营。", "The railway opened.")
+    assert len(pairs) == 4
+
+
+def test_terms_that_co_occur_across_pairs_become_translations():
+    table = learn(aligned_pairs([TEXT]))
+    assert table["铁路"][0][0] == "railway"
+    assert table["大理"][0][0] in {"dali", "forum"} and "dali" in [w for w, _ in table["大理"]]
+    assert "opened" not in [w for w, _ in table.get("铁路", [])]      # seen in one pair only
+
+
+def test_translate_turns_a_chinese_question_into_english_words_and_round_trips(tmp_path):
+    lexicon = Lexicon.build([TEXT])
+    assert "railway" in lexicon.translate("铁路怎么样?").split()
+    assert lexicon.translate("完全无关") == ""
+    lexicon.save(tmp_path / "lexicon.json")
+    assert Lexicon.load(tmp_path / "lexicon.json").table == lexicon.table

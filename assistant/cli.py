@@ -108,7 +108,7 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
     k = check_k(settings.k if k is None else k, settings)
     batch = _batch(question, jsonl, queries, settings)
     index = _open(settings)
-    kwargs = dict(weights=language_weights(settings), doc_ids=set(doc_ids) or None, lang=lang,
+    kwargs = dict(weights=language_weights(settings, index), doc_ids=set(doc_ids) or None, lang=lang,
                   candidates=settings.candidates)
     if batch is not None:
         results = index.search_many([q["question"] for q in batch], k, **kwargs)
@@ -124,6 +124,50 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
         click.echo(hits_text(hits, index.documents))
 
 
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--k", "k", type=int, default=None, help="How many passages to retrieve (default 10).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--jsonl", is_flag=True, help="Batch mode: read --queries, print one JSON line per question.")
+@click.option("--queries", type=str, default=None, help='JSON-lines file of {"id", "question"} ("-" for stdin).')
+@click.option("--doc", "doc_ids", multiple=True, help="Only answer from this document id (repeatable).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Only passages in this language.")
+@corpus_option
+@index_option
+def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
+    """Answer a question from the documents, quoting and citing them (or say they do not say).
+
+    \b
+    Examples:
+      lmc ask "Where was the 2025 Lancang-Mekong local government forum held?"
+      lmc ask --json "2025年中泰建交几周年?"
+      lmc ask --jsonl --queries questions.jsonl
+    """
+    from assistant.answer import Assistant
+    from assistant.render import answer_text, ask_dict
+    settings = _settings(corpus, index_dir)
+    k = check_k(settings.k if k is None else k, settings)
+    if question is None and not (jsonl or queries):
+        raise InputError('no question given; try: lmc ask "Where was the 2025 forum held?"')
+    batch = _batch(question, jsonl, queries, settings)
+    index = _open(settings)
+    unknown = sorted(set(doc_ids) - set(index.documents))
+    if unknown:
+        raise InputError(f"unknown document id {unknown[0]!r}; known: {', '.join(sorted(index.documents))}")
+    assistant = Assistant(index, settings)
+    kwargs = dict(k=k, doc_ids=set(doc_ids) or None, lang=lang)
+    if batch is not None:
+        answers = assistant.ask_many([q["question"] for q in batch], **kwargs)
+        for q, answer in zip(batch, answers):
+            click.echo(json.dumps({"id": q["id"], **ask_dict(answer, index.documents)}, ensure_ascii=False))
+        return
+    answer = assistant.ask(question, **kwargs)
+    if as_json:
+        click.echo(json.dumps(ask_dict(answer, index.documents), ensure_ascii=False, indent=1))
+    else:
+        click.echo(answer_text(answer, index.documents))
+
+
 def _batch(question, jsonl, queries, settings):
     """None for a single question (checked in place), else the list of batch questions."""
     if jsonl or queries:
@@ -136,6 +180,87 @@ def _batch(question, jsonl, queries, settings):
         raise InputError('no question given; try: lmc search "Where was the 2025 forum held?"')
     clean_question(question, settings)
     return None
+
+
+@cli.command("eval")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="test", show_default=True,
+              help="Which gold questions (tune on dev, report test).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
+              help="Report folder (default evals/reports/latest).")
+@click.option("--questions", "questions_file", type=click.Path(dir_okay=False), default=None,
+              help="Gold questions, JSON lines (default evals/questions.jsonl).")
+@click.option("--no-answers", is_flag=True, help="Retrieval figures only; do not run the assistant.")
+@click.option("--compare", is_flag=True, help="Compare retrieval configurations side by side.")
+@corpus_option
+@index_option
+def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, corpus, index_dir):
+    """Measure retrieval and answers on the gold questions; write a report folder.
+
+    \b
+    Examples:
+      lmc eval --split test
+      lmc eval --split dev --compare
+    """
+    from evals import report as out
+    from evals.gold import QUESTIONS
+    from evals.run import evaluate, read_questions
+    settings = _settings(corpus, index_dir)
+    questions = read_questions(questions_file or QUESTIONS, split)
+    directory = Path(report_dir) if report_dir else out.DEFAULT_DIR
+    index = _open(settings)
+    if compare:
+        from corpus import load_documents
+        from evals import compare as cmp
+        docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+        rows = cmp.compare(index, docs, questions, settings, progress=True, log=_log)
+        path = cmp.write(rows, split, directory, settings)
+        click.echo(json.dumps(rows, indent=1) if as_json else f"{cmp.table(rows)}\n\nWritten to {path}")
+        return
+    result = evaluate(index, questions, settings, answers=not no_answers, split=split, progress=True)
+    out.write(result, directory)
+    click.echo(json.dumps(out.as_json(result, directory), ensure_ascii=False, indent=1) if as_json
+               else out.text(result, directory))
+
+
+@cli.command()
+@click.option("--host", default=Settings.host, show_default=True,
+              help="Address to bind (loopback only by default; 0.0.0.0 exposes the app to the network).")
+@click.option("--port", type=click.IntRange(1, 65535), default=Settings.port, show_default=True,
+              help="Port to serve on.")
+@corpus_option
+@index_option
+def serve(host, port, corpus, index_dir):
+    """Run the chat app: load the index, warm the models, then print the URL.
+
+    \b
+    Example:
+      lmc serve --port 7860
+    """
+    from assistant.app import serve as serve_app
+    serve_app(_settings(corpus, index_dir), host, port, log_fn=_log)
+
+
+@cli.command()
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default="evals/reports/bench/bench.json",
+              show_default=True, help="JSON result; the plot and per-size files go beside it.")
+@click.option("--sizes", default="10000,100000", show_default=True,
+              help="Synthetic corpus sizes for the scale runs (comma-separated; 1M runs ~15 min).")
+@click.option("--skip-scale", is_flag=True, help="Only compare the two pipelines.")
+@click.option("--skip-pipelines", is_flag=True, help="Only the scale runs.")
+def bench(out_file, sizes, skip_scale, skip_pipelines):
+    """Measure build, memory, cold start, latency and quality against the LangChain default, then scale.
+
+    \b
+    Examples:
+      lmc bench
+      lmc bench --sizes 1000000 --skip-pipelines --out evals/reports/bench/bench-1m.json
+    """
+    from evals import bench as measure
+    size_list = measure.parse_sizes(sizes)
+    result = measure.run(Path(out_file), size_list, skip_scale=skip_scale, skip_pipelines=skip_pipelines, log=_log)
+    click.echo(measure.table(result, Path(out_file).parent))
+    click.echo(f"\nWritten to {out_file}")
 
 
 def main(argv=None) -> None:

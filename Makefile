@@ -27,9 +27,10 @@ index: setup
 run: setup
 	$(BIN)/lmc serve
 
-browser:
-	@test -x /usr/bin/chromium || { echo "Installing Debian chromium for the browser tests..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+browser:   # chromium for tests/test_browser.py; a CJK font so screenshots show Chinese, not boxes
+	@{ test -x /usr/bin/chromium && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  echo "Installing Debian chromium and a CJK font for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; }
 
 test: setup browser
 	$(BIN)/python -m pytest

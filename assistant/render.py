@@ -34,3 +34,58 @@ def hits_text(hits: list[Hit], documents: dict, width: int = 100) -> str:
             out.extend(textwrap.wrap(line, width, initial_indent="    ", subsequent_indent="    ") or [""])
         out.append("")
     return "\n".join(out).rstrip()
+
+
+def citation_dict(c, documents: dict) -> dict:
+    """One citation for JSON: n, doc_id, title, publisher, date, start, end, quote (and its translation)."""
+    meta = documents.get(c.doc_id, {})
+    return {"n": c.label, "doc_id": c.doc_id, "title": meta.get("title", c.doc_id),
+            "publisher": meta.get("publisher", ""), "date": meta.get("date", ""),
+            "start": c.start, "end": c.end, "quote": c.quote, "parallel_quote": c.parallel_quote}
+
+
+def answer_dict(answer, documents: dict) -> dict:
+    """An Answer for JSON (the app's /ask): text with [n] markers, refused, searched_for, citations, hits."""
+    return {"question": answer.question, "text": answer.text, "refused": answer.refused,
+            "searched_for": answer.searched_for, "lang": answer.lang, "notes": list(answer.notes),
+            "citations": [citation_dict(c, documents) for c in answer.citations],
+            "hits": [hit_dict(h, documents) for h in answer.hits]}
+
+
+# ---------- lmc ask ----------
+def ask_dict(answer, documents: dict) -> dict:
+    """An Answer as `lmc ask --json` prints it: question, answer, refused, searched_for, citations
+    (n, doc_id, title, date, start, end, quote, parallel_quote), notes, lang, and when refused the
+    closest passages (which do not answer the question)."""
+    out = {"question": answer.question, "answer": answer.text, "refused": answer.refused,
+           "searched_for": answer.searched_for, "lang": answer.lang, "notes": list(answer.notes),
+           "citations": [citation_dict(c, documents) for c in answer.citations]}
+    if answer.refused:
+        out["closest"] = [hit_dict(h, documents) for h in answer.hits[:3]]
+    return out
+
+
+def answer_text(answer, documents: dict, width: int = 100) -> str:
+    """An Answer for the terminal: the text, then numbered sources with title, date and quote."""
+    out = textwrap.wrap(answer.text, width) or [""]
+    if answer.searched_for and answer.searched_for != answer.question:
+        out += ["", f"(searched for: {answer.searched_for})"]
+    if answer.citations:
+        out += ["", "Sources:"]
+        for c in answer.citations:
+            out.append(f"[{c.label}] {source_line(documents.get(c.doc_id, {'doc_id': c.doc_id}))}")
+            out.extend(_quoted(c.quote, width))
+            if c.parallel_quote:
+                out.extend(_quoted(c.parallel_quote, width))
+            out.append(f"    {c.doc_id} chars {c.start}-{c.end}")
+    elif answer.refused and answer.hits:
+        out += ["", "Closest passages (they do not answer the question):"]
+        for hit in answer.hits[:3]:
+            out.append(f"[{hit.rank}] {source_line(documents.get(hit.chunk.doc_id, {}))}")
+            text = " ".join(hit.chunk.text.split())
+            out.extend(_quoted(text[:300] + ("…" if len(text) > 300 else ""), width))
+    return "\n".join(out)
+
+
+def _quoted(text: str, width: int) -> list[str]:
+    return textwrap.wrap(f"“{' '.join(text.split())}”", width, initial_indent="    ", subsequent_indent="    ")

@@ -71,12 +71,14 @@ def index_cmd(corpus, index_dir, chunk_size, chunk_overlap):
       lmc index --corpus corpus/documents --index .lmc/index
     """
     from corpus import load_documents
+    from index.persist import check_replaceable
     from index.store import Index
     settings = _settings(corpus, index_dir, chunk_size=chunk_size, chunk_overlap=chunk_overlap)
     if settings.chunk_overlap >= settings.chunk_size:
         raise InputError("--chunk-overlap must be smaller than --chunk-size")
     started = time.perf_counter()
     docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+    check_replaceable(Path(settings.index_dir).resolve())       # refuse a non-index folder before building
     built = Index.build(docs, settings, progress=True)
     built.save(settings.index_dir)
     seconds = time.perf_counter() - started
@@ -108,6 +110,7 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
     k = check_k(settings.k if k is None else k, settings)
     batch = _batch(question, jsonl, queries, settings)
     index = _open(settings)
+    _check_doc_ids(doc_ids, index)
     kwargs = dict(weights=language_weights(settings, index), doc_ids=set(doc_ids) or None, lang=lang,
                   candidates=settings.candidates)
     if batch is not None:
@@ -116,7 +119,8 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
             click.echo(json.dumps({"id": q["id"], "question": q["question"],
                                    "hits": [hit_dict(h, index.documents) for h in hits]}, ensure_ascii=False))
         return
-    hits = index.search(clean_question(question, settings), k, **kwargs)
+    question = clean_question(question, settings)
+    hits = index.search(question, k, **kwargs)
     if as_json:
         click.echo(json.dumps({"question": question, "hits": [hit_dict(h, index.documents) for h in hits]},
                               ensure_ascii=False, indent=1))
@@ -151,9 +155,7 @@ def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
         raise InputError('no question given; try: lmc ask "Where was the 2025 forum held?"')
     batch = _batch(question, jsonl, queries, settings)
     index = _open(settings)
-    unknown = sorted(set(doc_ids) - set(index.documents))
-    if unknown:
-        raise InputError(f"unknown document id {unknown[0]!r}; known: {', '.join(sorted(index.documents))}")
+    _check_doc_ids(doc_ids, index)
     assistant = Assistant(index, settings)
     kwargs = dict(k=k, doc_ids=set(doc_ids) or None, lang=lang)
     if batch is not None:
@@ -166,6 +168,12 @@ def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
         click.echo(json.dumps(ask_dict(answer, index.documents), ensure_ascii=False, indent=1))
     else:
         click.echo(answer_text(answer, index.documents))
+
+
+def _check_doc_ids(doc_ids, index) -> None:
+    unknown = sorted(set(doc_ids) - set(index.documents))
+    if unknown:
+        raise InputError(f"unknown document id {unknown[0]!r}; known: {', '.join(sorted(index.documents))}")
 
 
 def _batch(question, jsonl, queries, settings):
@@ -245,7 +253,7 @@ def serve(host, port, corpus, index_dir):
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default="evals/reports/bench/bench.json",
               show_default=True, help="JSON result; the plot and per-size files go beside it.")
 @click.option("--sizes", default="10000,100000", show_default=True,
-              help="Synthetic corpus sizes for the scale runs (comma-separated; 1M runs ~15 min).")
+              help="Synthetic corpus sizes for the scale runs (comma-separated; 1M takes ~19 min and ~18 GB).")
 @click.option("--skip-scale", is_flag=True, help="Only compare the two pipelines.")
 @click.option("--skip-pipelines", is_flag=True, help="Only the scale runs.")
 def bench(out_file, sizes, skip_scale, skip_pipelines):
@@ -272,6 +280,13 @@ def main(argv=None) -> None:
     except click.exceptions.Abort:
         _log("Aborted.")
         sys.exit(130)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:                # one line: what is wrong, then where the help is
+        where = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
+        _log(f"Error: {' '.join(exc.format_message().split())}{where}")
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -49,7 +49,7 @@ class Settings:
     embedding_cache: bool = True              # reuse the vectors of unchanged chunks when rebuilding
     # answering (extractive, assistant/extract.py); weights and thresholds chosen on the dev split
     answer_k: int = 8                         # passages the answer's sentences are drawn from
-    answer_part_k: int = 3                    # ... plus this many per part of a several-part question
+    answer_part_k: int = 5                    # ... plus this many per part of a several-part question
     answer_max_chars: int = 400               # the answer's length budget (twice that for several-part questions)
     answer_max_sentences: int = 3
     # sentence score weights: focus, lex, sem, prior, type, novelty, zh, clash (see assistant/extract.py)
@@ -59,8 +59,8 @@ class Settings:
     answer_keep_ratio: float = 0.8            # ... and score at least this share of the best sentence
     cite_min_similarity: float = 0.3          # a quote sharing no token with the question needs this cosine
     # refusal (assistant/refusal.py)
-    refuse_min_coverage: float = 0.3          # refuse when the best sentence covers less of the question
-    refuse_min_focus: float = 0.2             # ... and less of its focus words than this
+    refuse_min_coverage: float = 0.0          # refuse when the best sentence covers less of the question
+    refuse_min_focus: float = 0.0             # ... and less of its focus words than this (0, 0: off; see refusal.py)
     # the app (lmc serve)
     host: str = "127.0.0.1"                   # loopback only unless --host says otherwise
     port: int = 7860

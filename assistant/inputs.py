@@ -1,4 +1,4 @@
-"""Checks on what users type or pipe in: questions, k, and JSON-lines question files."""
+"""Checks on what users type or pipe in: questions, history, k, and JSON-lines question files."""
 
 from __future__ import annotations
 
@@ -16,14 +16,42 @@ def clean_question(question, settings) -> str:
     """Strip control characters; refuse empty, overlong or non-text questions."""
     if not isinstance(question, str):
         raise InputError("the question must be text")
-    text = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in question)
-    text = " ".join(text.split())
+    text = " ".join(_printable(question).split())
     if not text:
         raise InputError("the question is empty")
     if len(text) > settings.max_question_chars:
         raise InputError(f"the question is {len(text):,} characters long; the limit is "
                          f"{settings.max_question_chars:,} (Settings.max_question_chars)")
     return text
+
+
+HISTORY_SHAPE = 'history must be a list of {"role": "user"|"assistant", "content": text}'
+MAX_HISTORY_MESSAGES = 20            # older turns cannot change how a follow-up is read
+
+
+def clean_history(history, settings) -> list[dict]:
+    """Earlier turns, [{"role": "user"|"assistant", "content": text}], checked and cleaned: control
+    characters and lone surrogates become spaces, only the last MAX_HISTORY_MESSAGES are kept, and an
+    earlier question over the question limit is refused like the question itself."""
+    if history is None:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise InputError(HISTORY_SHAPE)
+    out = []
+    for n, message in enumerate(history, 1):
+        if not (isinstance(message, dict) and message.get("role") in ("user", "assistant")
+                and isinstance(message.get("content"), str)):
+            raise InputError(f"{HISTORY_SHAPE} (message {n} is not)")
+        text = _printable(message["content"])
+        if message["role"] == "user" and len(text) > settings.max_question_chars:
+            raise InputError(f"history message {n} is {len(text):,} characters long; the limit is "
+                             f"{settings.max_question_chars:,} (Settings.max_question_chars)")
+        out.append({"role": message["role"], "content": text})
+    return out[-MAX_HISTORY_MESSAGES:]
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
 
 
 def check_k(k, settings) -> int:

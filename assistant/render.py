@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from index.types import Hit
+
+# What a terminal would act on rather than show: C0/C1 controls (ESC sequences, \r) and bidi overrides.
+UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text as a terminal may print it: document text is untrusted, so its control characters become spaces."""
+    return UNSAFE.sub(" ", text)
 
 
 def source_line(meta: dict) -> str:
@@ -33,7 +42,7 @@ def hits_text(hits: list[Hit], documents: dict, width: int = 100) -> str:
         for line in hit.chunk.text.splitlines():
             out.extend(textwrap.wrap(line, width, initial_indent="    ", subsequent_indent="    ") or [""])
         out.append("")
-    return "\n".join(out).rstrip()
+    return terminal_safe("\n".join(out).rstrip())
 
 
 def citation_dict(c, documents: dict) -> dict:
@@ -84,7 +93,7 @@ def answer_text(answer, documents: dict, width: int = 100) -> str:
             out.append(f"[{hit.rank}] {source_line(documents.get(hit.chunk.doc_id, {}))}")
             text = " ".join(hit.chunk.text.split())
             out.extend(_quoted(text[:300] + ("…" if len(text) > 300 else ""), width))
-    return "\n".join(out)
+    return terminal_safe("\n".join(out))
 
 
 def _quoted(text: str, width: int) -> list[str]:

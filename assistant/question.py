@@ -1,0 +1,217 @@
+"""What a question asks for: its language, content tokens, expected answer type, and its parts.
+
+Answer types: "number" (how many/多少/几), "date" (when/何时), "place" (where/哪里), "person" (who/谁),
+"often" (how often/几年一次). found(kind, text, question) says whether a text holds an entity of that
+kind that the question itself does not already name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.lang import is_chinese
+from assistant.sentences import terms
+
+ASKS = {
+    "money": re.compile(r"\bhow much (?:money|funding|investment|did \S+ (?:contribute|invest|allocate|spend))|"
+                        r"\b(?:total |planned )?(?:investment|funding|cost|budget)\b|多少钱|多少资金|资金|总投资|投资额|"
+                        r"投入了多少|耗资", re.I),
+    "often": re.compile(r"\bhow often\b|\bhow frequently\b|几年一次|几年开一次|多久|多长时间一次|每隔", re.I),
+    "date": re.compile(r"\bwhen\b|\bwhat (?:date|day|month|year|time)\b|\b(?:in|on) (?:what|which) "
+                       r"(?:date|day|month|year)\b|\bwhich (?:date|day|month|year)s?\b|何时|什么时候|哪一?年|哪天|"
+                       r"几月|几号|哪个月|日期|时间", re.I),
+    "number": re.compile(r"\bhow (?:many|much|long|far|large|big|high|fast)\b|\bwhat (?:(?:is|was|were|are) )?"
+                         r"(?:the )?(?:total |planned )?(?:percentage|share|number|amount|proportion|value|magnitude|"
+                         r"total|length|size|volume|rate)\b|\bwhich anniversary\b|\bwhich "
+                         r"(?:numbered|edition)\b|\bby how much\b|多少|几|百分之|多大|多长|多高|第几", re.I),
+    "place": re.compile(r"\bwhere\b|\b(?:in|at) (?:which|what) (?:city|county|country|province|place|venue|"
+                        r"town|village|school)\b|\bwhich (?:city|county|country|province|venue)\b|哪里|在哪|"
+                        r"何地|哪个(?:城市|国家|省|县|地方)|哪座|哪儿", re.I),
+    "person": re.compile(r"(?:^|[,;:]\s*|\band\s+|\bwith\s+)(?:who|whom|whose)\b|\bwhich (?:official|minister|"
+                         r"leader|person|president|premier|king|figure|diplomat|envoy)\b|谁|哪位", re.I),
+}
+MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+         r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)")
+NAME = r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,3}"
+TITLE = (r"(?:President|Premier|Minister|Governor|Secretary|Director|Chairman|Chairwoman|Ambassador|Mayor|"
+         r"King|Queen|Councilor|Counselor|Chair|Leader|leader|minister|president|premier|secretary|governor|"
+         r"chairman|director|ambassador|mayor|counselor)")
+TITLE_NEAR = re.compile(TITLE + r"|\b(?:Mr|Ms|Mrs|Dr|H\.E)\b|\b(?:said|stated|noted|speech|spoke)\b|参赞")
+NOT_PLACE = re.compile(MONTH + r"|\b(?:The|This|That|Chinese|China's)\b")
+INSTITUTION = frozenset("""Party Committee Province Provincial People People's Ministry Department Association
+Government Congress Council Center Centre Bureau Commission Office Foreign Affairs Cooperation Forum Meeting
+Minister Ministers Republic Kingdom State Council Academy Media Association Economic Development
+Declaration Initiative Plan Action Fund Program Programme Project Summit Conference Dialogue Week Year
+Organization University Institute Group Standing Communist Central Committee's Mekong Lancang
+Lancang-Mekong LMC Belt Road Railway Corridor Expressway Report News""".split())
+DATE = re.compile(MONTH + r"\s*\d{1,2}(?:st|nd|rd|th)?(?:\s*(?:to|-|–)\s*\d{1,2}(?:st|nd|rd|th)?)?|"
+                  r"\b\d{1,2}\s+" + MONTH + r"|\b(?:19|20)\d\d\b(?![,.]\d)|\d{1,2}月\d{1,2}日|\d{4}年|\d{1,2}月")
+FOUND = {
+    "money": re.compile(r"(?:US)?\$\s?\d|\d[\d,.]*\s*(?:million |billion |trillion )?(?:yuan|dollars|U\.S\. dollars|"
+                        r"USD|RMB)|\d[\d,.]*\s*(?:万|亿)?(?:美元|元|人民币)", re.I),
+    "often": re.compile(r"\bevery (?:\w+ )?(?:years?|months?)\b|\bannual(?:ly)?\b|\bonce a\b|\beach year\b|"
+                        r"\bbiennial\b|每年|每两年|一年一次|两年一次|每届", re.I),
+    "date": re.compile(MONTH + r"(?: \d{1,2})?|\b(?:19|20)\d\d\b|\d+\s*[年月日]|[一二三四五六七八九十]+月"),
+    "number": re.compile(r"\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+                         r"thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|first|second|"
+                         r"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b|第?[一二两三四五六七八九十百千万亿]+"
+                         r"(?=[多余几]?[个名位人次届项座所对份条家国倍栋])",
+                         re.I),
+    "place": re.compile(r"\b(?:in|at|to) (?:the )?(?P<v>[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)|在(?P<v2>[\u4e00-\u9fff]"
+                        r"{2,8}?)(?:举行|召开|举办|启动|开幕|成立)|(?P<v3>[\u4e00-\u9fff]{2,6}(?:省|市|县|州|村|镇|港|"
+                        r"小学|学校))"),
+    "person": re.compile(r"(?P<v>" + NAME + r")|(?:主席|总理|部长|书记|省长|大使|国王|外长|总统|首相|主任|司长|领导人|"
+                         r"总书记|副总理|委员长|院长|会长)(?P<v3>[\u4e00-\u9fff]{2,4})"),
+    # who answered by a body: "organized by the China Association ...", 中国外文局亚太传播中心
+    "body": re.compile(r"(?P<v>(?:[A-Z][\w'’-]*\s+(?:of\s+|for\s+|and\s+|the\s+)*){1,6}(?:Association|Center|Centre|"
+                       r"Ministry|Department|Committee|Council|Government|Group|Institute|University|Bureau|"
+                       r"Commission|Office|Agency|Foundation|Company|Corporation))|(?P<v3>[\u4e00-\u9fff]{2,12}"
+                       r"(?:中心|协会|部|局|委员会|政府|集团|大学|学院|研究院|基金会|公司|电台|电视台))"),
+}
+QUESTION_WORDS = frozenset("""many much long often far larg big high how which what when where who whom whose
+accord name nam kind typ total numb did does whos among between within about after before during under
+over per via such also other more most than then there each both either""".split())
+ZH_QUESTION = re.compile(r"什么|多少|哪里|哪些|哪个|哪位|哪一|哪|谁|几|吗|呢|是否|如何|怎么|怎样|一共|分别")
+PART_SPLIT_EN = re.compile(r"(?:,? and|,) (?=(?:how|what|which|where|when|who|whose|by how|roughly|in which|on which"
+                           r"|whether)\b)|;\s+|\?\s+(?=\S)", re.I)
+PART_SPLIT_ZH = re.compile(r"[，,；;]\s*(?:以及|还有|并且|而且|另外)|；|以及|[？?]\s*(?=\S)")
+ASKING = re.compile(r"\b(?:how|what|which|where|when|who|whom|whose)\b|什么|多少|哪|谁|几|如何|怎", re.I)
+ORD = (r"(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)"
+       r"(?:\s*\((?:19|20)\d\d\))?")
+ENUMS = (
+    re.compile(rf"(?:the\s+)?{ORD}(?:\s*,\s*(?:the\s+)?{ORD})*\s*,?\s+and\s+(?:the\s+)?{ORD}", re.I),
+    re.compile(r"(?:in\s+)?(?:19|20)\d\d(?:\s*,\s*(?:in\s+)?(?:19|20)\d\d)*\s*,?\s+and\s+(?:in\s+)?(?:19|20)\d\d"),
+    re.compile(r"第[一二三四五六七八九十\d]+[届次](?:[、和与及]第[一二三四五六七八九十\d]+[届次])+"),
+    re.compile(r"(?:19|20)\d\d年(?:[、和与及](?:19|20)\d\d年)+"),
+)
+TOPIC = re.compile(r"(?:\d[\d,.]*(?:st|nd|rd|th)?|[A-Z][\w'’.-]*)(?:[\s-]+(?:(?:of|and|on|for|the|in|de)\s+)*"
+                   r"(?:\d[\d,.]*(?:st|nd|rd|th)?|[A-Z][\w'’.-]*|\([^)]*\)))*")
+FIRST = re.compile(r"(?:Which|Who|Whom|Whose|How|What|When|Where|Why|In|On|At|According|Per|Beyond|To|By|As|The|"
+                   r"Did|Does|Do|Is|Are|Was|Were|From|For|After|Before|During|Besides)")
+ITEM = re.compile(ORD + r"|(?:19|20)\d\d年?|第[一二三四五六七八九十\d]+[届次]", re.I)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    lang: str                       # "zh" or "en"
+    tokens: tuple[str, ...]         # content tokens (question words dropped), in order, unique
+    wants: tuple[str, ...]          # expected answer types, most specific first
+    parts: tuple[str, ...]          # sub-questions of a question with several parts (else just one)
+    numbers: frozenset[str]         # numbers the question already names
+    focus: frozenset[str] = frozenset()   # what the answer sentence itself must say (not the topic's name)
+    english: tuple = ()             # a Chinese question's terms in English: ((term, confidence), ...)
+    english_focus: frozenset[str] = frozenset()
+
+
+def content_tokens(text: str) -> tuple[str, ...]:
+    out = []
+    for t in terms(ZH_QUESTION.sub(" ", text)):
+        if t not in QUESTION_WORDS and t not in out:
+            out.append(t)
+    return tuple(out)
+
+
+def focus_tokens(text: str, lang: str) -> frozenset[str]:
+    """English: the content words outside the names (capitalised runs, numbers) of the question.
+    Chinese: the words the question word governs: those after it (哪个机构主办 -> 机构, 主办), or
+    when it ends the question, those before it (主题是什么 -> 主题)."""
+    if lang == "zh":
+        out: set[str] = set()
+        for m in ZH_QUESTION.finditer(text):
+            after = re.match(r"[\u4e00-\u9fff]{0,5}", text[m.end():]).group()
+            after = re.split(r"[的了吗呢]", after)[0]
+            window = after if len(after) >= 2 else re.sub(r"[是为了的在]+$", "", text[:m.start()])[-3:]
+            out |= {t for t in content_tokens(window) if not t.isascii()}
+        return frozenset(out)
+    names = " ".join(m.group() for m in TOPIC.finditer(text) if not FIRST.fullmatch(m.group()))
+    return frozenset(content_tokens(text)) - frozenset(content_tokens(names))
+
+
+def answer_types(text: str) -> tuple[str, ...]:
+    return tuple(kind for kind, rx in ASKS.items() if rx.search(text))
+
+
+def split_parts(text: str, lang: str) -> tuple[str, ...]:
+    """Sub-questions: 'Where was X issued, and where was Y held?' -> two; 'the third and the fourth
+    forums' and '2023年和2025年' -> one per item. A question with one part gives (text,)."""
+    rx = PART_SPLIT_ZH if lang == "zh" else PART_SPLIT_EN
+    parts = [p.strip() for p in rx.split(text) if p and p.strip()]
+    parts = [p for p in parts if ASKING.search(p) and content_tokens(p)]
+    if len(parts) < 2:
+        parts = [text]
+    out = []
+    for part in parts:
+        out.extend(_enumerated(part))
+    return tuple(out) if len(out) > 1 else (text,)
+
+
+def _enumerated(part: str) -> list[str]:
+    for rx in ENUMS:
+        m = rx.search(part)
+        if m:
+            items = ITEM.findall(m.group())
+            if len(items) > 1:
+                head, tail = part[:m.start()], part[m.end():]
+                lead = "the " if m.group().lower().startswith("the ") else ""
+                return [f"{head}{lead}{item}{tail}" for item in items]
+    return [part]
+
+
+def analyse(text: str) -> Question:
+    lang = "zh" if is_chinese(text) else "en"
+    return Question(text=text, lang=lang, tokens=content_tokens(text), wants=answer_types(text),
+                    parts=split_parts(text, lang), numbers=frozenset(re.findall(r"\d+", text)),
+                    focus=focus_tokens(text, lang))
+
+
+def found(kind: str, text: str, question: Question, strict: bool = True) -> bool:
+    """True when `text` holds an entity of this kind that is not already in the question.
+    strict=False accepts any capitalised name as a person's (for refusing, where a miss costs more)."""
+    asked = question.text.lower()
+    for m in FOUND[kind].finditer(text):
+        named = [v for k, v in m.groupdict().items() if v] if m.groupdict() else []
+        value = named[0] if named else m.group()
+        if kind == "place" and NOT_PLACE.match(value):
+            continue
+        if kind in ("place", "person") and INSTITUTION & set(value.split()):
+            continue
+        if strict and kind == "person" and m.group("v") and not TITLE_NEAR.search(text, max(0, m.start() - 60),
+                                                                     min(len(text), m.end() + 60)):
+            continue                                       # a name is a person's when a title is near
+        if kind == "number" and any(d.start() <= m.start() < d.end() for d in DATE.finditer(text)):
+            continue                                       # a date is not the answer to "how many"
+        digits = re.findall(r"\d+", value)
+        if digits and all(d in question.numbers for d in digits):
+            continue
+        if not digits and value.lower() in asked:
+            continue
+        return True
+    return False
+
+
+COUNTED = re.compile(r"\bhow many\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)|多少(?:个|名|位|对|座|项|家|条|份|人次|次)?"
+                     r"([\u4e00-\u9fff]{2,4})|几(?:个|名|位|对|座|项|家|条|份)([\u4e00-\u9fff]{2,4})", re.I)
+NUMBER_WORD = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|"
+                         r"millions?)\b|[一二两三四五六七八九十百千万]", re.I)
+
+
+def counted(question: Question) -> frozenset[str]:
+    """What a "how many X" question counts (X's first words, as terms); empty for other questions."""
+    m = COUNTED.search(question.text)
+    if not m:
+        return frozenset()
+    words = next(g for g in m.groups() if g) if any(m.groups()) else ""
+    return frozenset(t for t in terms(words) if t not in QUESTION_WORDS and not t[:1].isdigit())
+
+
+def counts(text: str, nouns: frozenset[str], window: int = 6) -> bool:
+    """True when a number stands within `window` terms before one of the counted nouns."""
+    toks = re.findall(r"[A-Za-z0-9][A-Za-z0-9’'.,-]*|[\u4e00-\u9fff]", text)
+    for i, tok in enumerate(toks):
+        if NUMBER_WORD.match(tok):
+            ahead = " ".join(toks[i + 1:i + 1 + window])
+            if nouns & set(terms(ahead)) or any(n in ahead.replace(" ", "") for n in nouns if not n.isascii()):
+                return True
+    return False

@@ -1,0 +1,74 @@
+"""When to say the documents do not contain the answer.
+
+Signals (all cheap, all computed from what the answer step already has):
+  typed     a question that asks for a number, a sum of money, a date or a person is refused when
+            no chosen sentence holds one (a date is not a number; "2023" does not answer "how much";
+            a body such as "the China Association for ..." may answer "who"); "how many projects"
+            needs a number that counts projects; "who was the director" needs "director" said
+  missing   a number or ordinal of the question ("the fifth Leaders' Meeting", "in 2021") that
+            appears neither in the chosen sentences nor around them means they are about
+            something else
+  coverage  the best sentence covers little of the question's weight (Settings.refuse_min_coverage)
+  + focus   and little of its focus words (refuse_min_focus). Off by default: on the dev split it
+            caught one more unanswerable question and refused three answerable paraphrases.
+The thresholds live in Settings and were chosen on the dev split only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.question import Question, counted, counts, found
+
+EN_MESSAGE = "The documents do not contain an answer to this question."
+ZH_MESSAGE = "文档中没有关于这个问题的答案。"
+
+
+def message(lang: str) -> str:
+    return ZH_MESSAGE if lang == "zh" else EN_MESSAGE
+
+
+@dataclass(frozen=True)
+class Signals:
+    coverage: float             # question weight found in and around the best sentence (0..1)
+    focus: float                # share of the question's focus words in the best sentence
+    missing: float              # share of the question's numbers and ordinals found nowhere near the answer
+    cosine: float               # raw multilingual cosine of the best passage
+    typed: bool                 # a chosen sentence holds the expected kind of answer (True if none expected)
+    score: float                # the best sentence's score
+
+    def as_dict(self) -> dict:
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in vars(self).items()}
+
+
+YEAR_OR_ORDINAL = re.compile(r"(?:19|20)\d\d|(?:[2-9]|\d\d+)th")    # what an answer's context must mention
+STRICT = {("number",), ("money",), ("date",), ("person",)}        # answer types whose absence means refusal
+
+
+def measure(q: Question, choices, hits, near: list[set[str]]) -> Signals:
+    """The signals of one answer: `choices` are extract.Choice, best first; near[i] holds the tokens
+    around choice i (its neighbouring sentences and its passage)."""
+    best = choices[0].candidate.scores
+    said: set[str] = set()
+    for c, around in zip(choices, near):
+        said |= c.candidate.context | around
+    numbers = {t for t in q.tokens if YEAR_OR_ORDINAL.fullmatch(t)} if len(q.parts) == 1 else set()
+    missing = len(numbers - said) / len(numbers) if numbers else 0.0
+    cosine = max((h.legs.get("multilingual", 0.0) for h in hits[:3]), default=0.0)
+    kinds = ("person", "body") if q.wants[:1] == ("person",) else q.wants[:1]
+    typed = q.wants[:1] not in STRICT or any(found(kind, c.candidate.text, q, strict=False)
+                                             for c in choices for kind in kinds)
+    if q.wants[:1] == ("person",) and q.focus and not best.get("focus"):
+        typed = False                      # "who was the director?" and the sentence names no director
+    nouns = counted(q)
+    if nouns and not any(counts(c.candidate.text, nouns) for c in choices):
+        typed = False                      # "how many projects?" and no number counts projects
+    return Signals(best.get("lex", 0.0), best.get("focus", 0.0), missing, cosine, typed, choices[0].score)
+
+
+def should_refuse(s: Signals, settings) -> bool:
+    """True when the signals say nothing retrieved supports an answer."""
+    if not s.typed or s.missing > 0:
+        return True
+    return s.coverage < settings.refuse_min_coverage and s.focus < settings.refuse_min_focus

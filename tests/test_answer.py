@@ -1,0 +1,244 @@
+"""Assistant.ask on the real corpus with the real models, the citation invariants, and `lmc ask`.
+
+The questions here are written for these tests (not copied from the gold set), except the invariant
+test, which runs every dev question.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from assistant.followup import condense, looks_like_followup
+from assistant.question import analyse
+from assistant.refusal import EN_MESSAGE, ZH_MESSAGE
+from assistant.sentences import split_document, terms
+
+
+# ---------- fast unit tests (no models) ----------
+def test_sentences_slice_back_to_the_document(documents):
+    for doc in documents:
+        sentences = split_document(doc.doc_id, doc.text)
+        assert sentences
+        for s in sentences:
+            assert doc.text[s.start:s.end] == s.text
+            if s.parallel:
+                a, b = s.parallel
+                assert s.lang == "zh" and not re.search(r"[\u4e00-\u9fff]{3}", doc.text[a:b])
+
+
+def test_bilingual_sentences_are_aligned_with_their_translation(documents):
+    doc = next(d for d in documents if "zh" in d.languages)
+    sentences = split_document(doc.doc_id, doc.text)
+    line = next(s for s in sentences if s.text.startswith("2025年4月8日至9日"))
+    a, b = line.parallel
+    assert doc.text[a:b].startswith("From April 8 to 9, 2025")
+
+
+def test_terms_unify_ordinals_and_inflections():
+    assert terms("the eighth meeting") == terms("the 8th meetings")
+    assert "10th" in terms("澜湄合作第十次外长会")
+    assert set(terms("organized by")) == set(terms("organizer"))
+
+
+def test_question_analysis_finds_type_and_parts():
+    assert analyse("How many projects were signed?").wants[0] == "number"
+    assert analyse("Who chaired the meeting?").wants == ("person",)
+    assert analyse("What did the leader who spoke in Dali say?").wants == ()
+    parts = analyse("Where were the third and the fourth forums held?").parts
+    assert parts == ("Where were the third forums held?", "Where were the fourth forums held?")
+    assert len(analyse("Where was X issued, and where was Y held?").parts) == 2
+    assert len(analyse("2025年论坛结束后,嘉宾体验了哪条廊道?").parts) == 1
+
+
+def test_condense_only_rewrites_followups():
+    history = [{"role": "user", "content": "2025年中泰建交几周年?"}, {"role": "assistant", "content": "50周年 [1]"}]
+    assert condense("那2023年呢?", history) == "2023年中泰建交几周年?"
+    standalone = "Where was the third Lancang-Mekong Water Resources Cooperation Forum held?"
+    assert condense(standalone, history) == standalone
+    assert condense("And who attended it?", []) == "And who attended it?"
+    assert looks_like_followup("And who attended it?") and not looks_like_followup(standalone)
+    english = [{"role": "user", "content": "When was the 10th Lancang-Mekong Cooperation Foreign Ministers' Meeting held?"}]
+    assert condense("What about the 8th?", english) == \
+        "When was the 8th Lancang-Mekong Cooperation Foreign Ministers' Meeting held?"
+    assert "10th Lancang-Mekong Cooperation Foreign Ministers' Meeting" in condense("And who co-chaired it?", english)
+
+
+# ---------- real models on the real corpus ----------
+@pytest.fixture(scope="module")
+def assistant(real_index, real_settings):
+    from assistant.answer import Assistant
+    return Assistant(real_index, real_settings)
+
+
+def verified(answer, assistant) -> None:
+    """Every citation is verbatim at its offsets, every [n] names a citation and every citation is marked."""
+    for c in answer.citations:
+        assert c.quote and assistant.documents[c.doc_id][c.start:c.end] == c.quote
+        assert c.chunk_id.startswith(c.doc_id + "#")
+        if c.parallel_quote:
+            assert assistant.documents[c.doc_id][c.parallel_start:c.parallel_end] == c.parallel_quote
+    marked = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert marked == {c.label for c in answer.citations} == set(range(1, len(answer.citations) + 1))
+
+
+@pytest.mark.model
+def test_factoid(assistant):
+    a = assistant.ask("Who presided over the opening ceremony of the forum held in Dali in November 2025?")
+    assert not a.refused and "Xu Hao" in a.text and a.searched_for == a.question
+    assert len(a.text) <= 400
+    verified(a, assistant)
+
+
+@pytest.mark.model
+def test_numeric(assistant):
+    a = assistant.ask("How many decentralized water supply demonstration projects did the first phase "
+                      "of the Sweet Spring Action establish?")
+    assert not a.refused and re.search(r"\b54\b", a.text)
+    verified(a, assistant)
+
+
+@pytest.mark.model
+def test_several_parts_draw_on_several_documents(assistant):
+    a = assistant.ask("Where were the third and the fourth Lancang-Mekong Water Resources Cooperation Forums held?")
+    assert not a.refused and "Beijing" in a.text and "Wuhan" in a.text
+    assert len({c.doc_id for c in a.citations}) >= 2
+    verified(a, assistant)
+
+
+@pytest.mark.model
+def test_chinese_question_gets_a_chinese_quote_with_its_english_translation(assistant):
+    a = assistant.ask("第四届澜湄水资源合作论坛在哪里举行?")
+    assert not a.refused and a.lang == "zh" and "武汉" in a.text and not a.notes
+    first = a.citations[0]
+    assert first.lang == "zh" and "Wuhan" in first.parallel_quote
+    verified(a, assistant)
+
+
+@pytest.mark.model
+def test_chinese_question_answered_from_an_english_source_says_so(assistant):
+    a = assistant.ask("2025年大理澜湄地方政府合作论坛结束后,外国嘉宾参观了哪条生态廊道?")
+    assert not a.refused and "Erhai" in a.text
+    assert a.notes == ("来源为英文。",) and a.text.startswith("来源为英文。")
+    assert all(c.lang == "en" for c in a.citations)
+    verified(a, assistant)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question, message", [
+    ("Which country will host the fifth Lancang-Mekong Cooperation Leaders' Meeting?", EN_MESSAGE),
+    ("澜湄青年天体科学研究中心的首任主任是谁?", ZH_MESSAGE),
+    ("How much money did the fund spend on the Dali forum?", EN_MESSAGE),
+    ("a", EN_MESSAGE),                                   # nothing to match: refused, not "III. [1]"
+])
+def test_unanswerable_is_refused_in_the_users_language(assistant, question, message):
+    a = assistant.ask(question)
+    assert a.refused and a.text == message and a.citations == ()
+    assert a.hits, "the closest passages are kept for the renderer"
+
+
+@pytest.mark.model
+def test_followup_is_searched_as_a_standalone_question(assistant):
+    history = [{"role": "user", "content": "When was the 10th Lancang-Mekong Cooperation Foreign Ministers' Meeting held?"},
+               {"role": "assistant", "content": "On August 15, 2025. [1]"}]
+    a = assistant.ask("And who co-chaired it?", history)
+    assert a.searched_for != a.question and "10th" in a.searched_for
+    assert not a.refused and "Maris" in a.text
+    verified(a, assistant)
+    b = assistant.ask("What about the 8th?", history)
+    assert "8th" in b.searched_for and "Beijing" in b.text
+
+
+@pytest.mark.model
+def test_every_dev_answer_keeps_the_citation_invariants(assistant):
+    from evals.gold import load_questions
+    questions = load_questions(split="dev")
+    answers = assistant.ask_many([q["question"] for q in questions])
+    assert len(answers) == len(questions)
+    for q, a in zip(questions, answers):
+        verified(a, assistant)
+        assert a.refused == (not a.citations)
+        assert a.text in (EN_MESSAGE, ZH_MESSAGE) if a.refused else a.text
+    assert sum(len(a.citations) for a in answers) > len(questions) // 2
+
+
+def test_verification_rejects_bad_citations(documents):
+    from assistant.types import Citation
+    from assistant.verify import problems
+    from corpus.types import Chunk
+    from index.types import Hit
+    doc = next(d for d in documents if d.doc_id.startswith("002"))
+    start = doc.text.index("The third Lancang-Mekong Water Resources Cooperation Forum")
+    quote = doc.text[start:start + 84]                  # "... took place in Beijing" (with its no-break spaces)
+    chunk = Chunk(f"{doc.doc_id}#7", doc.doc_id, doc.text[start - 50:start + 200], start - 50, start + 200)
+    hits, texts = [Hit(chunk, 1.0, 1)], {doc.doc_id: doc.text}
+    good = Citation(1, doc.doc_id, quote, start, start + len(quote), chunk.chunk_id)
+    asked = set(terms("Where was the third water resources forum held?"))
+    assert problems(good, quote + " [1]", texts, hits, asked, 0.0, 0.3) == []
+    shifted = Citation(1, doc.doc_id, quote, start + 1, start + 1 + len(quote), chunk.chunk_id)
+    assert "quote is not verbatim at its offsets" in problems(shifted, quote, texts, hits, asked, 0.0, 0.3)
+    elsewhere = Citation(1, doc.doc_id, quote, start, start + len(quote), f"{doc.doc_id}#99")
+    assert "quote does not come from a retrieved passage" in problems(elsewhere, quote, texts, hits, asked, 0.0, 0.3)
+    assert "the citing sentence does not contain the quote" in problems(good, "Beijing hosted it.", texts, hits,
+                                                                         asked, 0.0, 0.3)
+    assert "quote shares nothing with the question" in problems(good, quote, texts, hits, {"visa"}, 0.1, 0.3)
+
+
+@pytest.mark.model
+def test_citations_failing_verification_are_dropped_and_the_rest_renumbered(assistant, monkeypatch):
+    import assistant.answer as answer_module
+    question = "Where were the third and the fourth Lancang-Mekong Water Resources Cooperation Forums held?"
+    full = assistant.ask(question)
+    dropped = full.citations[0].doc_id
+    real = answer_module.problems
+
+    def reject_one_document(citation, *args):
+        return ["rejected for the test"] if citation.doc_id == dropped else real(citation, *args)
+
+    monkeypatch.setattr(answer_module, "problems", reject_one_document)
+    a = assistant.ask(question)
+    assert a.citations and all(c.doc_id != dropped for c in a.citations)
+    assert full.citations[0].quote not in a.text
+    verified(a, assistant)
+
+
+# ---------- lmc ask ----------
+@pytest.mark.model
+def test_cli_ask_json_and_batch(real_settings, tmp_path, capsys):
+    from assistant.cli import main
+    main(["ask", "--index", str(real_settings.index_dir), "--json", "--k", "5",
+          "第四届澜湄水资源合作论坛在哪里举行?"])
+    out = json.loads(capsys.readouterr().out)
+    assert {"question", "answer", "refused", "searched_for", "citations"} <= set(out)
+    assert out["citations"][0]["n"] == 1 and {"doc_id", "title", "start", "end", "quote"} <= set(out["citations"][0])
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"id": "x1", "question": "Which country will host the fifth Lancang-Mekong '
+                       'Cooperation Leaders\' Meeting?"}\n{"id": "x2", "question": "2025年中泰建交几周年?"}\n',
+                       encoding="utf-8")
+    main(["ask", "--index", str(real_settings.index_dir), "--jsonl", "--queries", str(queries)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["id"] for line in lines] == ["x1", "x2"]
+    assert lines[0]["refused"] and lines[0]["closest"] and not lines[1]["refused"]
+
+
+@pytest.mark.model
+def test_cli_ask_text_shows_sources_or_closest_passages(real_settings, capsys):
+    from assistant.cli import main
+    main(["ask", "--index", str(real_settings.index_dir), "澜湄青年天体科学研究中心的首任主任是谁?"])
+    out = capsys.readouterr().out
+    assert out.startswith(ZH_MESSAGE) and "Closest passages" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["ask", ""], "the question is empty"),
+    (["ask"], "no question given"),
+    (["ask", "--jsonl"], "batch mode needs both"),
+])
+def test_cli_ask_bad_input_is_one_line_and_nonzero(argv, message, capsys):
+    from assistant.cli import main
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 2 and message in err and "\n" not in err and "Traceback" not in err

@@ -127,7 +127,7 @@ class Assistant:
         passages of the English-only documents (which hold answers the bilingual one lacks)."""
         from index.store import language_weights
         s = self.settings
-        kw = dict(weights=language_weights(s, self.index), lang=lang, candidates=s.candidates)
+        kw = dict(weights=language_weights(s), lang=lang, candidates=s.candidates)
         wanted = set(doc_ids) if doc_ids else None
         queries, owner = list(searched), list(range(len(searched)))
         for i, a in enumerate(analysed):

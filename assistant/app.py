@@ -27,6 +27,7 @@ EXAMPLES = [
     "2025年中泰建交几周年?",
 ]
 LANGS = [("Any language", "any"), ("English", "en"), ("中文", "zh")]
+QUEUE_SIZE = 64                    # requests waiting beyond this are refused ("queue is full")
 
 
 # ---------- plain functions (no Gradio) ----------
@@ -226,8 +227,13 @@ def _chat_tab(gr, assistant, settings, docs, titles, turns):
 
 
 def launch(demo, host: str = "127.0.0.1", port: int | None = 7860, *, block: bool = True, quiet: bool = False):
-    """Serve the app (127.0.0.1 unless told otherwise); returns the URL when block is False."""
-    demo.queue(default_concurrency_limit=1)
+    """Serve the app (127.0.0.1 unless told otherwise); returns the URL when block is False.
+
+    One request at a time per event (the models already use both cores; 2 at once measured no
+    faster, see README "Limits and robustness"), and at most QUEUE_SIZE waiting: beyond that a
+    client is told at once that the queue is full instead of waiting without end.
+    """
+    demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)
     _, url, _ = demo.launch(server_name=host, server_port=port, css=static.CSS, head=static.HEAD,
                             prevent_thread_lock=not block, quiet=quiet, show_error=True,
                             footer_links=["api"])

@@ -111,7 +111,7 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
     batch = _batch(question, jsonl, queries, settings)
     index = _open(settings)
     _check_doc_ids(doc_ids, index)
-    kwargs = dict(weights=language_weights(settings, index), doc_ids=set(doc_ids) or None, lang=lang,
+    kwargs = dict(weights=language_weights(settings), doc_ids=set(doc_ids) or None, lang=lang,
                   candidates=settings.candidates)
     if batch is not None:
         results = index.search_many([q["question"] for q in batch], k, **kwargs)

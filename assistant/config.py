@@ -34,13 +34,8 @@ class Settings:
     candidates: int = 100                     # per-leg pool before fusion
     # fusion weights (bm25, dense, multilingual, translated) per question language, chosen on the dev split
     # (grid in steps of 0.1 on the dev split, maximising MRR@10: see README "Evaluation")
-    # A Chinese question is routed by how well the Chinese text covers its rare terms
-    # (LexicalIndex.coverage): below the band it leans on the translated and multilingual legs
-    # (weights_zh), above it on the Chinese bigrams (weights_zh_native), blended in between.
-    weights_en: tuple[float, ...] = (0.7, 0.1, 0.2, 0.0)
-    weights_zh: tuple[float, ...] = (0.1, 0.0, 0.3, 0.6)
-    weights_zh_native: tuple[float, ...] = (0.6, 0.0, 0.2, 0.2)
-    zh_native_band: tuple[float, float] = (0.4, 0.7)
+    weights_en: tuple[float, ...] = (0.6, 0.3, 0.1, 0.0)
+    weights_zh: tuple[float, ...] = (0.3, 0.0, 0.1, 0.6)
     # scale (lmc bench measures these; see README "Performance")
     ann_threshold: int = 20_000               # dense legs search exactly (flat) below this many chunks, HNSW from it
     hnsw_m: int = 32
@@ -70,15 +65,10 @@ class Settings:
     max_k: int = 100
     max_document_bytes: int = 5_000_000
 
-    def weights(self, lang: str, coverage: float = 0.0) -> dict[str, float]:
-        """Fusion weights for a question in `lang`; for Chinese, blended by lexical coverage."""
-        legs = ("bm25", "dense", "multilingual", "translated")
-        if lang != "zh":
-            return dict(zip(legs, self.weights_en))
-        lo, hi = self.zh_native_band
-        t = min(1.0, max(0.0, (coverage - lo) / (hi - lo)))
-        return {leg: round(t * a + (1 - t) * b, 4)
-                for leg, a, b in zip(legs, self.weights_zh_native, self.weights_zh)}
+    def weights(self, lang: str) -> dict[str, float]:
+        """Fusion weights for a question in `lang` ("zh" or anything else for English)."""
+        w = self.weights_zh if lang == "zh" else self.weights_en
+        return dict(zip(("bm25", "dense", "multilingual", "translated"), w))
 
     def ann_params(self) -> dict:
         """Keyword arguments of index.ann.make_faiss_index."""

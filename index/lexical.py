@@ -8,7 +8,6 @@ character stays a unigram); question words such as 哪里 and 什么 break a run
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from pathlib import Path
@@ -72,28 +71,6 @@ class LexicalIndex:
         if not tokens:
             return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-
-    def coverage(self, query: str) -> float:
-        """IDF-weighted share of the question's tokens found in its best-scoring chunk (0..1).
-
-        High when the text holds the question's rare terms (a Chinese question over the Chinese
-        side of the bilingual document); low when it only shares common words.
-        """
-        tokens = set(tokenize(query))
-        scores = self.scores(query)
-        if not tokens or not scores.any():
-            return 0.0
-        best = int(np.argmax(scores))
-        indptr, indices = self._bm25.scores["indptr"], self._bm25.scores["indices"]
-        n, vocab = self._bm25.scores["num_docs"], self._bm25.vocab_dict
-        total = found = 0.0
-        for token in tokens:
-            i = vocab.get(token)
-            docs = indices[indptr[i]:indptr[i + 1]] if i is not None and i + 1 < len(indptr) else indices[:0]
-            idf = math.log((n + 1) / (len(docs) + 0.5))
-            total += idf
-            found += idf if np.any(docs == best) else 0.0
-        return found / total if total > 0 else 0.0
 
     def save(self, path: Path) -> None:
         self._bm25.save(str(path), show_progress=False)

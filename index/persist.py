@@ -15,6 +15,8 @@ from index.lexical import LexicalIndex
 from index.translate import Lexicon
 
 META, CHUNKS, DOCS, BM25, LEXICON = "meta.json", "chunks.jsonl", "documents.json", "bm25", "lexicon.json"
+META_SHA = "meta_sha256"
+INDEX_ENTRIES = {META, CHUNKS, DOCS, BM25, LEXICON, "cache"}       # and <leg>.faiss
 
 
 def _faiss_name(leg: str) -> str:
@@ -39,11 +41,17 @@ def _files(directory: Path) -> dict[str, dict]:
 
 
 def save(index, directory: Path) -> None:
-    """Write into a temporary sibling, then swap it into place; a crash leaves the old index."""
+    """Write into a temporary sibling, then swap it into place; a crash leaves the old index.
+
+    Refuses to replace a folder that is not an index (`--index ~` must never delete a home folder),
+    and first removes temporary siblings left by builds that were killed (their process is gone).
+    """
     import faiss
     directory = directory.resolve()
+    check_replaceable(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    _remove_stale_temps(directory)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(directory)}{os.getpid()}-", dir=directory.parent))
     try:
         with open(tmp / CHUNKS, "w", encoding="utf-8") as f:
             for c in index.chunks:
@@ -59,11 +67,61 @@ def save(index, directory: Path) -> None:
         if getattr(index, "embedding_cache", None) is not None:
             index.embedding_cache.save(tmp)
         meta = dict(index.meta, files=_files(tmp))
+        meta[META_SHA] = _meta_sha(meta)
         (tmp / META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         _swap(tmp, directory)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _is_index_entry(path: Path) -> bool:
+    return path.name in INDEX_ENTRIES or path.suffix == ".faiss"
+
+
+def check_replaceable(directory: Path) -> None:
+    """An index may replace nothing, an empty folder, or a folder holding only index files."""
+    from index.store import IndexError_
+    if not directory.exists() and not directory.is_symlink():
+        return
+    if not directory.is_dir() or directory.is_symlink():
+        raise IndexError_(f"{directory} is not a folder; give --index a new or empty folder")
+    foreign = sorted(p.name for p in directory.iterdir() if not _is_index_entry(p))
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise IndexError_(f"{directory} is not an index folder (it holds {shown}); refusing to replace it. "
+                          "Give --index a new or empty folder")
+
+
+def _temp_prefix(directory: Path) -> str:
+    return f".{directory.name}.tmp-"
+
+
+def _remove_stale_temps(directory: Path) -> None:
+    """Delete .<name>.tmp-<pid>-* siblings whose build process no longer runs (killed mid-save)."""
+    prefix = _temp_prefix(directory)
+    for path in directory.parent.glob(f"{prefix}*"):
+        pid = path.name[len(prefix):].split("-", 1)[0]
+        if path.is_dir() and not path.is_symlink() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:                       # it exists but belongs to someone else
+        return True
+    return True
+
+
+def _meta_sha(meta: dict) -> str:
+    """sha256 of meta.json's content without this field: any edit of meta.json is detected."""
+    body = {k: v for k, v in meta.items() if k != META_SHA}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
 
 
 def _swap(tmp: Path, directory: Path) -> None:
@@ -105,11 +163,17 @@ def verify(directory: Path, meta: dict) -> None:
     if meta.get("format") != FORMAT or meta.get("tokenizer") != TOKENIZER:
         raise IndexError_(f"index at {directory} has format {meta.get('format')!r}/{meta.get('tokenizer')!r}; "
                           f"this version reads format {FORMAT}/{TOKENIZER}")
+    if META_SHA not in meta:
+        raise IndexError_(f"index at {directory} was written by an earlier version (meta.json has no checksum)")
+    if meta[META_SHA] != _meta_sha(meta):
+        raise IndexError_(f"index at {directory} is damaged: meta.json was edited (it does not match its checksum)")
     files = meta.get("files")
     if not isinstance(files, dict) or CHUNKS not in files:
         raise IndexError_(f"index at {directory} is damaged: meta.json lists no files")
     for name, info in files.items():
         path = directory / name
+        if not isinstance(info, dict) or Path(name).is_absolute() or ".." in Path(name).parts:
+            raise IndexError_(f"index at {directory} is damaged: meta.json lists a bad file entry {name!r}")
         if not path.is_file():
             raise IndexError_(f"index at {directory} is damaged: {name} is missing")
         if path.stat().st_size != info.get("bytes") or _sha256(path) != info.get("sha256"):
@@ -141,11 +205,19 @@ def _diff(old, new) -> str:
 
 def load(cls, directory: Path):
     """Load a verified index; refuse anything whose files disagree with meta.json."""
-    import faiss
     from index.store import IndexError_
     _recover(directory)
     meta = read_meta(directory)
     verify(directory, meta)
+    try:
+        return _read(cls, directory, meta)
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError, OSError) as exc:
+        raise IndexError_(f"index at {directory} is damaged: {type(exc).__name__}: {exc}") from None
+
+
+def _read(cls, directory: Path, meta: dict):
+    import faiss
+    from index.store import IndexError_
     chunks = []
     with open(directory / CHUNKS, encoding="utf-8") as f:
         for line in f:
@@ -157,6 +229,8 @@ def load(cls, directory: Path):
     documents = json.loads((directory / DOCS).read_text(encoding="utf-8"))
     dense = {}
     for leg, model in meta.get("models", {}).items():
+        if leg not in ("dense", "multilingual"):
+            raise IndexError_(f"index at {directory} is damaged: unknown leg {leg!r} in meta.json")
         faiss_index = faiss.read_index(str(directory / _faiss_name(leg)))
         embedder = make_embedder(model["name"])
         if faiss_index.ntotal != len(chunks) or faiss_index.d != embedder.dim or embedder.dim != model["dim"]:

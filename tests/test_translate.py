@@ -34,3 +34,16 @@ def test_translate_turns_a_chinese_question_into_english_words_and_round_trips(t
     assert lexicon.translate("完全无关") == ""
     lexicon.save(tmp_path / "lexicon.json")
     assert Lexicon.load(tmp_path / "lexicon.json").table == lexicon.table
+
+
+def test_cc_cedict_words_cover_what_the_parallel_text_lacks(tmp_path):
+    from index.translate import dictionary_for, segment
+    dictionary = dictionary_for({"declaration", "guest", "ecological", "ecology", "corridor", "visa"})
+    assert "declaration" in dictionary["宣言"] and "guest" in dictionary["嘉宾"]
+    assert all(set(words) <= {"declaration", "guest", "ecological", "ecology", "corridor", "visa"}
+               for words in dictionary.values())
+    assert segment("通过的宣言", dictionary)[-1] == "宣言"
+    lexicon = Lexicon({}, dictionary)
+    assert set(lexicon.translate("会议通过的宣言叫什么?").split()) == {"declaration"}
+    lexicon.save(tmp_path / "lexicon.json")
+    assert Lexicon.load(tmp_path / "lexicon.json").dictionary == dictionary

@@ -109,7 +109,7 @@ def evaluate(index, questions: list[dict], settings, *, documents=None, weights=
     texts = {d.doc_id: d.text for d in docs}
     spans = {q["id"]: locate_evidence(q, texts) for q in questions}
     answerable = [q for q in questions if spans[q["id"]]]
-    weights = weights if weights is not None else language_weights(settings, index)
+    weights = weights if weights is not None else language_weights(settings)
     results = _search(index, [q["question"] for q in answerable], k, weights, settings, progress)
     rows, failures, run, qrels = judge(answerable, results, spans, k)
     report = Report(split=split, n_questions=len(questions), n_answerable=len(answerable),

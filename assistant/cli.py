@@ -47,6 +47,21 @@ index_option = click.option("--index", "index_dir", type=click.Path(file_okay=Fa
                             help="Index folder (default: $LMC_INDEX or .lmc/index).")
 
 
+def question_options(command):
+    """The options `search` and `ask` share: one question or a JSON-lines batch, k, filters."""
+    for option in reversed([
+        click.argument("question", required=False),
+        click.option("--k", "k", type=int, default=None, help="How many passages (default 10)."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+        click.option("--jsonl", is_flag=True, help="Batch mode: read --queries, print one JSON line per question."),
+        click.option("--queries", type=str, default=None, help='JSON-lines file of {"id", "question"} ("-" for stdin).'),
+        click.option("--doc", "doc_ids", multiple=True, help="Only use this document id (repeatable)."),
+        click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Only passages in this language."),
+        corpus_option, index_option]):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option("0.1.0", prog_name="lmc")
 def cli():
@@ -87,15 +102,7 @@ def index_cmd(corpus, index_dir, chunk_size, chunk_overlap):
 
 
 @cli.command()
-@click.argument("question", required=False)
-@click.option("--k", "k", type=int, default=None, help="How many passages (default 10).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--jsonl", is_flag=True, help="Batch mode: read --queries, print one JSON line per question.")
-@click.option("--queries", type=str, default=None, help='JSON-lines file of {"id", "question"} ("-" for stdin).')
-@click.option("--doc", "doc_ids", multiple=True, help="Only search this document id (repeatable).")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Only passages in this language.")
-@corpus_option
-@index_option
+@question_options
 def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
     """Print the passages ranked for a question.
 
@@ -129,15 +136,7 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
 
 
 @cli.command()
-@click.argument("question", required=False)
-@click.option("--k", "k", type=int, default=None, help="How many passages to retrieve (default 10).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--jsonl", is_flag=True, help="Batch mode: read --queries, print one JSON line per question.")
-@click.option("--queries", type=str, default=None, help='JSON-lines file of {"id", "question"} ("-" for stdin).')
-@click.option("--doc", "doc_ids", multiple=True, help="Only answer from this document id (repeatable).")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Only passages in this language.")
-@corpus_option
-@index_option
+@question_options
 def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
     """Answer a question from the documents, quoting and citing them (or say they do not say).
 

@@ -32,11 +32,8 @@ def _slug(model: str) -> str:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    from index.persist import file_sha256
+    return file_sha256(path)
 
 
 class EmbeddingCache:

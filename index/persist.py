@@ -23,7 +23,7 @@ def _faiss_name(leg: str) -> str:
     return f"{leg}.faiss"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -36,7 +36,7 @@ def _files(directory: Path) -> dict[str, dict]:
     # cache/ (index/cache.py) checks itself when a build reads it; leaving it out keeps load fast
     for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != META
                        and p.relative_to(directory).parts[0] != "cache"):
-        out[path.relative_to(directory).as_posix()] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        out[path.relative_to(directory).as_posix()] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
     return out
 
 
@@ -176,7 +176,7 @@ def verify(directory: Path, meta: dict) -> None:
             raise IndexError_(f"index at {directory} is damaged: meta.json lists a bad file entry {name!r}")
         if not path.is_file():
             raise IndexError_(f"index at {directory} is damaged: {name} is missing")
-        if path.stat().st_size != info.get("bytes") or _sha256(path) != info.get("sha256"):
+        if path.stat().st_size != info.get("bytes") or file_sha256(path) != info.get("sha256"):
             raise IndexError_(f"index at {directory} is damaged: {name} does not match its checksum")
 
 

@@ -31,3 +31,10 @@ def real_index(real_settings):
     """The real index (MiniLM + USE + BM25) over the bundled corpus, built and saved once."""
     from index.store import open_index
     return open_index(real_settings, log=lambda m: None, progress=False)
+
+
+@pytest.fixture(scope="session")
+def assistant(real_index, real_settings):
+    """The real Assistant over the real index."""
+    from assistant.answer import Assistant
+    return Assistant(real_index, real_settings)

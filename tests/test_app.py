@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import free_port
+
 from assistant.app import build_app, chat, history_of, launch
 from corpus import DEFAULT_CORPUS, load_documents
 
@@ -25,18 +27,6 @@ FOLLOW_UP = "Who presided over its opening ceremony?"
 REFUSE_Q = "What is the recipe for chocolate cake?"
 ZH_Q = "关累港口岸是什么时候正式对外开放的?"
 TEXTS = {d.doc_id: d.text for d in load_documents(DEFAULT_CORPUS)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def assistant(real_index, real_settings):
-    from assistant.answer import Assistant
-    return Assistant(real_index, real_settings)
 
 
 @pytest.fixture(scope="module")

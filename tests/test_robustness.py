@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from tests.fakes import free_port
 
 from assistant.config import Settings
 from assistant.inputs import InputError, read_queries
@@ -70,18 +71,6 @@ def digest(directory: Path) -> dict[str, str]:
     """sha256 of every file under a folder: equal digests mean a byte-identical index."""
     return {p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def assistant(real_index, real_settings):
-    from assistant.answer import Assistant
-    return Assistant(real_index, real_settings)
 
 
 # ====================================================================================

@@ -1,8 +1,9 @@
 """Multilingual vectors of every corpus sentence, embedded once and kept on disk.
 
 The answer step compares the question with candidate sentences (USE cosine). Embedding all sentences
-of the corpus once costs a few seconds, so the matrix is saved beside the index:
-    <index_dir>/../answer-cache/sentences-<key>.npy
+of the corpus once costs a few seconds, so the matrix is saved in the index folder:
+    <index_dir>/answer-cache/sentences-<key>.npy
+(inside the index folder, so nothing is written beside it; a rebuild of the index drops it)
 where key is the sha256 of the model name and every sentence's text, so a changed corpus or model
 never reuses stale vectors. The file is read with allow_pickle=False and checked for shape and dtype;
 anything unexpected is ignored and recomputed. A cache that cannot be written is simply not kept.
@@ -19,7 +20,7 @@ import numpy as np
 
 
 def cache_dir(index_dir) -> Path:
-    return Path(index_dir).resolve().parent / "answer-cache"
+    return Path(index_dir).resolve() / "answer-cache"
 
 
 def _key(model: str, texts: list[str]) -> str:

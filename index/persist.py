@@ -16,7 +16,7 @@ from index.translate import Lexicon
 
 META, CHUNKS, DOCS, BM25, LEXICON = "meta.json", "chunks.jsonl", "documents.json", "bm25", "lexicon.json"
 META_SHA = "meta_sha256"
-INDEX_ENTRIES = {META, CHUNKS, DOCS, BM25, LEXICON, "cache"}       # and <leg>.faiss
+INDEX_ENTRIES = {META, CHUNKS, DOCS, BM25, LEXICON, "cache", "answer-cache"}       # and <leg>.faiss
 
 
 def _faiss_name(leg: str) -> str:

@@ -400,7 +400,7 @@ def test_killing_lmc_index_at_any_point_leaves_the_previous_index(real_index, re
     shutil.copytree(real_settings.index_dir, ix)                  # its cache: only the new document is embedded
     before = digest(ix)
     sentences = [f"Paragraph {i}: the Mekong commission met in city number {i} to discuss sediment, fisheries "
-                 f"and navigation, agreeing on {i % 7 + 2} joint measures." for i in range(120)]
+                 f"and navigation, agreeing on {i % 7 + 2} joint measures." for i in range(1000)]
     (corpus / "new.txt").write_text("\n".join(sentences), encoding="utf-8")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     cmd = [LMC, "index", "--corpus", str(corpus), "--index", str(ix)]
@@ -410,7 +410,7 @@ def test_killing_lmc_index_at_any_point_leaves_the_previous_index(real_index, re
         started = time.monotonic()
         try:
             while proc.poll() is None and time.monotonic() - started < 240:
-                if (when == "temporary folder" and any(tmp_path.glob(".ix.tmp-*"))) or \
+                if (when == "temporary folder" and any(tmp_path.glob(f".ix.tmp-{proc.pid}-*"))) or \
                         (isinstance(when, float) and time.monotonic() - started >= when):
                     break
                 time.sleep(0.002)

@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 from evals.scale import one_thread, timed, write_json
 
@@ -225,7 +224,6 @@ def measure_incremental(work: Path) -> dict:
 def run(out: Path, sizes: list[int], *, skip_scale: bool = False, skip_pipelines: bool = False,
         settings=None, log=print) -> dict:
     from assistant.config import Settings
-    from evals import scale
     from evals.gold import load_questions
     settings = settings or Settings()
     out_dir = out.parent

@@ -157,8 +157,9 @@ def read_meta(directory: Path) -> dict:
         raise IndexError_(f"index at {directory} is damaged: meta.json is unreadable ({exc})") from None
 
 
-def verify(directory: Path, meta: dict) -> None:
-    """Every file is present with the size and checksum meta.json recorded."""
+def verify(directory: Path, meta: dict, files: bool = True) -> None:
+    """The format is ours and meta.json is intact; with `files`, every file is also present with
+    the size and checksum meta.json recorded (check() skips that: load() does it once)."""
     from index.store import FORMAT, TOKENIZER, IndexError_
     if meta.get("format") != FORMAT or meta.get("tokenizer") != TOKENIZER:
         raise IndexError_(f"index at {directory} has format {meta.get('format')!r}/{meta.get('tokenizer')!r}; "
@@ -167,10 +168,12 @@ def verify(directory: Path, meta: dict) -> None:
         raise IndexError_(f"index at {directory} was written by an earlier version (meta.json has no checksum)")
     if meta[META_SHA] != _meta_sha(meta):
         raise IndexError_(f"index at {directory} is damaged: meta.json was edited (it does not match its checksum)")
-    files = meta.get("files")
-    if not isinstance(files, dict) or CHUNKS not in files:
+    listed = meta.get("files")
+    if not isinstance(listed, dict) or CHUNKS not in listed:
         raise IndexError_(f"index at {directory} is damaged: meta.json lists no files")
-    for name, info in files.items():
+    if not files:
+        return
+    for name, info in listed.items():
         path = directory / name
         if not isinstance(info, dict) or Path(name).is_absolute() or ".." in Path(name).parts:
             raise IndexError_(f"index at {directory} is damaged: meta.json lists a bad file entry {name!r}")
@@ -186,7 +189,7 @@ def check(directory: Path, settings, current_hash: str) -> str | None:
     _recover(directory)
     try:
         meta = read_meta(directory)
-        verify(directory, meta)
+        verify(directory, meta, files=False)          # the files' checksums: once, in load()
     except IndexError_ as exc:
         return str(exc)
     if meta.get("build") != settings.build_key():

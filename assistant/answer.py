@@ -22,7 +22,7 @@ from assistant.extract import Choice, candidates, select
 from assistant.glossary import glossary_terms
 from assistant.lexicon import Lexicon
 from assistant.inputs import InputError, check_k, clean_history, clean_question
-from assistant.question import Question, analyse
+from assistant.question import Question, analyse, counted_zh
 from assistant.sentences import SentenceTable, spell_ordinals, terms
 from assistant.types import Answer, Citation
 from assistant.verify import problems
@@ -45,13 +45,16 @@ class Tuning:
     max_sentences: int
     max_chars: int
     min_clause_chars: int = 120
+    per_part: int = 2
+
 
     @classmethod
     def from_settings(cls, s) -> "Tuning":
         if len(s.answer_weights) != len(FEATURES):
             raise ValueError(f"Settings.answer_weights needs {len(FEATURES)} numbers: {', '.join(FEATURES)}")
         return cls(dict(zip(FEATURES, s.answer_weights)), s.answer_context, s.answer_min_gain,
-                   s.answer_keep_ratio, s.answer_max_sentences, s.answer_max_chars)
+                   s.answer_keep_ratio, s.answer_max_sentences, s.answer_max_chars,
+                   per_part=s.answer_per_part)
 
 
 @dataclass
@@ -218,7 +221,22 @@ class Assistant:
 
     def _signals(self, q: Question, choices: list[Choice], hits: list[Hit]) -> refusal.Signals | None:
         near = [self.table.near(c.candidate.sentence, 6) | set(terms(c.candidate.hit.chunk.text)) for c in choices]
-        return refusal.measure(q, choices, hits, near)
+        return refusal.measure(q, choices, hits, near, self._counted_english(q))
+
+    def _counted_english(self, q: Question) -> frozenset[str]:
+        """What a Chinese "多少X" question counts, in English terms: the head noun of X (its last word of
+        two or more characters in CC-CEDICT, else its last two characters) through the index's lexicon
+        (learned + CC-CEDICT) and the answer lexicon. 多少家中小微企业获得了 -> 企业 -> firm, enterprise."""
+        phrase = counted_zh(q) if q.lang == "zh" else ""
+        if len(phrase) < 2:
+            return frozenset()
+        lexicon = getattr(self.index, "lexicon", None)
+        if lexicon is None:
+            return frozenset()
+        from index.translate import segment
+        words = [w for w in segment(phrase, lexicon.dictionary) if len(w) > 1]
+        head = words[-1] if words else phrase[-2:]
+        return frozenset(terms(lexicon.translate(head))) | frozenset(self.lexicon.translate(terms(head)))
 
     def _cite(self, choices: list[Choice], q: Question, hits: list[Hit]) -> tuple[list[Citation], list[str]]:
         """Citations that pass verification, numbered 1..n, and the answer sentences that carry them."""

@@ -47,6 +47,7 @@ class Settings:
     answer_part_k: int = 5                    # ... plus this many per part of a several-part question
     answer_max_chars: int = 400               # the answer's length budget (twice that for several-part questions)
     answer_max_sentences: int = 3
+    answer_per_part: int = 2                  # each part of a several-part question gets up to this many sentences
     # sentence score weights: focus, lex, sem, prior, type, novelty, zh, clash (see assistant/extract.py)
     answer_weights: tuple[float, ...] = (0.5, 1.0, 0.3, 0.4, 0.4, 0.4, 0.1, -0.4)
     answer_context: float = 0.6               # a question token found only near the sentence counts this much

@@ -155,13 +155,17 @@ def _value(f: dict, w) -> float:
 
 
 def choose(cands: list[Candidate], scored: Scored, q: Question, table: SentenceTable, w) -> list[Choice]:
+    per_part = w.per_part if len(scored.parts) > 1 else 1
     chosen: dict[int, float] = {}
     for rows in scored.parts:
         ranked = sorted(((_value(f, w), i) for i, f in enumerate(rows)), reverse=True)
+        taken = 0
         for value, i in ranked:
-            if i not in chosen:
-                chosen[i] = value
+            if taken >= per_part or (taken and value < w.keep_ratio * ranked[0][0]):
                 break
+            if i not in chosen and not (taken and _repeats(cands[i], [cands[j] for j in chosen])):
+                chosen[i] = value
+                taken += 1
     first = max(chosen.values())
     covered = set().union(*(cands[i].tokens for i in chosen))
     budget = w.max_chars * (2 if len(q.parts) > 1 else 1)
@@ -178,10 +182,14 @@ def choose(cands: list[Candidate], scored: Scored, q: Question, table: SentenceT
             chosen[i] = value
             covered |= c.tokens
             length += len(c.sentence.text)
-    per = max(w.min_clause_chars, budget // len(chosen))
     for i, f in enumerate(scored.whole):
         cands[i].scores = {k: round(v, 3) for k, v in f.items()}
-    return [trim(cands[i], q, v, per, table) for i, v in chosen.items()]
+    out, used = [], 0
+    for i, v in chosen.items():            # in order of choice: the first sentences are cut the least
+        c = trim(cands[i], q, v, max(w.min_clause_chars, budget - used), table)
+        used += c.end - c.start
+        out.append(c)
+    return out
 
 
 def _repeats(c: Candidate, chosen: list[Candidate]) -> bool:

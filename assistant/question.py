@@ -197,19 +197,37 @@ NUMBER_WORD = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|
                          r"millions?)\b|[一二两三四五六七八九十百千万]", re.I)
 
 
+ZH_NOUN_END = re.compile(r"[的了是在被得于和与及吗呢]")
+
+
+def counted_phrase(question: Question) -> str:
+    """The words after "how many" / 多少 (what the question counts, as typed); '' for other questions."""
+    m = COUNTED.search(question.text)
+    return next((g for g in m.groups() if g), "") if m else ""
+
+
+def counted_zh(question: Question) -> str:
+    """What a Chinese "多少X" question counts, up to its first particle (多少家中小微企业获得了贷款 ->
+    中小微企业获); '' for other questions."""
+    m = re.search(r"(?:多少|几)(?:个|名|位|对|座|项|家|条|份|部|人次|次)?([\u4e00-\u9fff]{2,10})", question.text)
+    return ZH_NOUN_END.split(m.group(1))[0] if m else ""
+
+
 def counted(question: Question) -> frozenset[str]:
     """What a "how many X" question counts (X's first words, as terms); empty for other questions."""
-    m = COUNTED.search(question.text)
-    if not m:
-        return frozenset()
-    words = next(g for g in m.groups() if g) if any(m.groups()) else ""
-    return frozenset(t for t in terms(words) if t not in QUESTION_WORDS and not t[:1].isdigit())
+    return frozenset(t for t in terms(counted_phrase(question)) if t not in QUESTION_WORDS and not t[:1].isdigit())
+
+
+NOT_A_COUNT = re.compile(r"\d+(?:st|nd|rd|th)|(?:19|20)\d\d|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|"
+                         r"ninth|tenth)", re.I)
 
 
 def counts(text: str, nouns: frozenset[str], window: int = 6) -> bool:
     """True when a number stands within `window` terms before one of the counted nouns."""
     toks = re.findall(r"[A-Za-z0-9][A-Za-z0-9’'.,-]*|[\u4e00-\u9fff]", text)
     for i, tok in enumerate(toks):
+        if NOT_A_COUNT.fullmatch(tok.rstrip(".,")) or (i and toks[i - 1] == "第"):
+            continue                                   # "the 7th film week", 第七届, "in 2023" count nothing
         if NUMBER_WORD.match(tok):
             ahead = " ".join(toks[i + 1:i + 1 + window])
             if nouns & set(terms(ahead)) or any(n in ahead.replace(" ", "") for n in nouns if not n.isascii()):

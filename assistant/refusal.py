@@ -4,7 +4,8 @@ Signals (all cheap, all computed from what the answer step already has):
   typed     a question that asks for a number, a sum of money, a date or a person is refused when
             no chosen sentence holds one (a date is not a number; "2023" does not answer "how much";
             a body such as "the China Association for ..." may answer "who"); "how many projects"
-            needs a number that counts projects; "who was the director" needs "director" said
+            needs a number that counts projects (not an ordinal or a year); "who was the director"
+            needs a sentence that says "director" (a role word: ROLES)
   missing   a number or ordinal of the question ("the fifth Leaders' Meeting", "in 2021") that
             appears neither in the chosen sentences nor around them means they are about
             something else
@@ -20,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.question import Question, counted, counts, found
+from assistant.sentences import terms
 
 EN_MESSAGE = "The documents do not contain an answer to this question."
 ZH_MESSAGE = "文档中没有关于这个问题的答案。"
@@ -43,12 +45,16 @@ class Signals:
 
 
 YEAR_OR_ORDINAL = re.compile(r"(?:19|20)\d\d|(?:[2-9]|\d\d+)th")    # what an answer's context must mention
+ROLES = frozenset(terms("director minister ambassador secretary president premier governor mayor chairman "
+                         "chairwoman chairperson envoy") + ["主任", "部长", "主席", "总理", "大使", "书记", "省长",
+                                                            "市长", "局长", "院长", "会长", "总统", "首相", "秘书"])
 STRICT = {("number",), ("money",), ("date",), ("person",)}        # answer types whose absence means refusal
 
 
-def measure(q: Question, choices, hits, near: list[set[str]]) -> Signals:
+def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozenset[str] = frozenset()) -> Signals:
     """The signals of one answer: `choices` are extract.Choice, best first; near[i] holds the tokens
-    around choice i (its neighbouring sentences and its passage)."""
+    around choice i (its neighbouring sentences and its passage); counted_en: what a Chinese "how
+    many" question counts, in English terms (to check an English sentence)."""
     best = choices[0].candidate.scores
     said: set[str] = set()
     for c, around in zip(choices, near):
@@ -59,10 +65,11 @@ def measure(q: Question, choices, hits, near: list[set[str]]) -> Signals:
     kinds = ("person", "body") if q.wants[:1] == ("person",) else q.wants[:1]
     typed = q.wants[:1] not in STRICT or any(found(kind, c.candidate.text, q, strict=False)
                                              for c in choices for kind in kinds)
-    if q.wants[:1] == ("person",) and q.focus and not best.get("focus"):
-        typed = False                      # "who was the director?" and the sentence names no director
+    if q.wants[:1] == ("person",) and q.focus & ROLES and not any(c.candidate.scores.get("focus") for c in choices):
+        typed = False                      # "who was the director?" and no sentence names a director
     nouns = counted(q)
-    if nouns and not any(counts(c.candidate.text, nouns) for c in choices):
+    if nouns and not any(counts(c.candidate.text, nouns) or (counted_en and counts(c.candidate.text, counted_en))
+                         for c in choices):
         typed = False                      # "how many projects?" and no number counts projects
     return Signals(best.get("lex", 0.0), best.get("focus", 0.0), missing, cosine, typed, choices[0].score)
 

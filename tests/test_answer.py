@@ -12,7 +12,7 @@ import re
 import pytest
 
 from assistant.followup import condense, looks_like_followup
-from assistant.question import analyse
+from assistant.question import analyse, counted, counted_zh, counts
 from assistant.refusal import EN_MESSAGE, ZH_MESSAGE
 from assistant.sentences import split_document, terms
 
@@ -51,6 +51,26 @@ def test_question_analysis_finds_type_and_parts():
     assert parts == ("Where were the third forums held?", "Where were the fourth forums held?")
     assert len(analyse("Where was X issued, and where was Y held?").parts) == 2
     assert len(analyse("2025年论坛结束后,嘉宾体验了哪条廊道?").parts) == 1
+
+
+def test_how_many_needs_a_count_of_what_is_asked():
+    projects = analyse("How many projects were signed?")
+    nouns = counted(projects)
+    assert counts("By 2025, 47 projects had been signed.", nouns)
+    assert not counts("The 7th project forum was held in 2023.", nouns)      # an ordinal and a year count nothing
+    assert not counts("In 2023 projects were signed.", nouns)
+    films = analyse("第七届澜湄国际电影周一共展映了多少部影片?")
+    assert not counts("第七届澜湄国际电影周吸引了代表", counted(films))
+    assert counted_zh(analyse("多少家中小微企业获得了贷款?")) == "中小微企业获"
+    assert counted_zh(projects) == ""
+
+
+def test_chinese_how_many_is_checked_against_english_sentences(assistant):
+    """多少个X asks for a count of X; an English sentence answers when a number counts X's translation."""
+    english = assistant._counted_english(analyse("建成了多少个分散式供水工程?"))
+    assert "project" in english or "engineer" in english
+    assert counts("It built 54 decentralized water supply projects.", english)
+    assert not counts("It was built in 2023 by the 7th team.", english)
 
 
 def test_condense_only_rewrites_followups():

@@ -222,14 +222,18 @@ NOT_A_COUNT = re.compile(r"\d+(?:st|nd|rd|th)|(?:19|20)\d\d|(?:first|second|thir
                          r"ninth|tenth)", re.I)
 
 
+BREAKS = re.compile(r"\b(?:for|to|in|on|at|by|from|with|into|through|during|after|before|since|per)\b", re.I)
+
+
 def counts(text: str, nouns: frozenset[str], window: int = 6) -> bool:
-    """True when a number stands within `window` terms before one of the counted nouns."""
+    """True when a number stands within `window` terms before one of the counted nouns, with no
+    preposition between them ("a five-month visa-free policy for Chinese tourists" counts no tourists)."""
     toks = re.findall(r"[A-Za-z0-9][A-Za-z0-9’'.,-]*|[\u4e00-\u9fff]", text)
     for i, tok in enumerate(toks):
         if NOT_A_COUNT.fullmatch(tok.rstrip(".,")) or (i and toks[i - 1] == "第"):
             continue                                   # "the 7th film week", 第七届, "in 2023" count nothing
         if NUMBER_WORD.match(tok):
-            ahead = " ".join(toks[i + 1:i + 1 + window])
+            ahead = " ".join(BREAKS.split(" ".join(toks[i + 1:i + 1 + window]))[0].split())
             if nouns & set(terms(ahead)) or any(n in ahead.replace(" ", "") for n in nouns if not n.isascii()):
                 return True
     return False

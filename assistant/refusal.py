@@ -44,7 +44,7 @@ class Signals:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in vars(self).items()}
 
 
-YEAR_OR_ORDINAL = re.compile(r"(?:19|20)\d\d|(?:[2-9]|\d\d+)th")    # what an answer's context must mention
+YEAR_OR_ORDINAL = re.compile(r"(?:19|20)\d\d|(?:[1-9]|\d\d+)th")    # what an answer's context must mention
 ROLES = frozenset(terms("director minister ambassador secretary president premier governor mayor chairman "
                          "chairwoman chairperson envoy") + ["主任", "部长", "主席", "总理", "大使", "书记", "省长",
                                                             "市长", "局长", "院长", "会长", "总统", "首相", "秘书"])

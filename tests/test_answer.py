@@ -59,6 +59,9 @@ def test_how_many_needs_a_count_of_what_is_asked():
     assert counts("By 2025, 47 projects had been signed.", nouns)
     assert not counts("The 7th project forum was held in 2023.", nouns)      # an ordinal and a year count nothing
     assert not counts("In 2023 projects were signed.", nouns)
+    tourists = counted(analyse("How many tourists travelled to Laos?"))
+    assert counts("It carried 1.2 million foreign tourists.", tourists)
+    assert not counts("Thailand introduced a five-month visa-free policy for Chinese tourists.", tourists)
     films = analyse("第七届澜湄国际电影周一共展映了多少部影片?")
     assert not counts("第七届澜湄国际电影周吸引了代表", counted(films))
     assert counted_zh(analyse("多少家中小微企业获得了贷款?")) == "中小微企业获"

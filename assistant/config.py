@@ -55,6 +55,7 @@ class Settings:
     answer_keep_ratio: float = 0.8            # ... and score at least this share of the best sentence
     cite_min_similarity: float = 0.3          # a quote sharing no token with the question needs this cosine
     # refusal (assistant/refusal.py)
+    refuse_max_missing: float = 0.5           # refuse when more of the question's years/ordinals are absent
     refuse_min_coverage: float = 0.0          # refuse when the best sentence covers less of the question
     refuse_min_focus: float = 0.0             # ... and less of its focus words than this (0, 0: off; see refusal.py)
     # the app (lmc serve)

@@ -6,9 +6,9 @@ Signals (all cheap, all computed from what the answer step already has):
             a body such as "the China Association for ..." may answer "who"); "how many projects"
             needs a number that counts projects (not an ordinal or a year); "who was the director"
             needs a sentence that says "director" (a role word: ROLES)
-  missing   a number or ordinal of the question ("the fifth Leaders' Meeting", "in 2021") that
-            appears neither in the chosen sentences nor around them means they are about
-            something else
+  missing   the numbers and ordinals of the question ("the fifth Leaders' Meeting", "in 2021") that
+            appear neither in the chosen sentences nor around them: when more than half of them
+            (Settings.refuse_max_missing) are missing, the sentences are about something else
   coverage  the best sentence covers little of the question's weight (Settings.refuse_min_coverage)
   + focus   and little of its focus words (refuse_min_focus). Off by default: on the dev split it
             caught one more unanswerable question and refused three answerable paraphrases.
@@ -76,6 +76,6 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
 
 def should_refuse(s: Signals, settings) -> bool:
     """True when the signals say nothing retrieved supports an answer."""
-    if not s.typed or s.missing > 0:
+    if not s.typed or s.missing > settings.refuse_max_missing:
         return True
     return s.coverage < settings.refuse_min_coverage and s.focus < settings.refuse_min_focus

@@ -10,7 +10,8 @@ bilingual document stands with its aligned English translation). Its features:
   type     it holds a new entity of the expected answer type (a number for "how many" ...)
   novelty  share of its terms that the question does not already say (a heading scores 0)
   zh       a Chinese sentence for a Chinese question
-  clash    it names another ordinal than the one asked ("the 8th meeting" for "the 10th")
+  clash    it names another ordinal than the one asked ("the 8th meeting" for "the 10th"), or only
+           other Mekong countries than the ones asked (中泰贸易 for a question on 中缅贸易)
 A Chinese question is matched against English sentences through its English terms (lexicon.py,
 glossary.py). Each part of a several-part question gets its best sentence; then further sentences
 are added while they cover question weight not yet covered. Long sentences are cut to their best
@@ -29,6 +30,18 @@ from index.types import Hit
 CLAUSE_END = re.compile(r"[，；：、]|[,;:](?!\d)")
 ORDINAL = re.compile(r"(?:[2-9]|\d\d+)th")        # "the 8th meeting" is not about "the 10th meeting"
 LIST_END = re.compile(r"\s*(?:and|or|as well as|以及|和)\b")
+
+
+# the five Mekong countries, as English names and adjectives, Chinese names, 中X pairs and list items (柬、老、缅)
+COUNTRIES = {"cambodia": "Cambodia|Cambodian|柬埔寨|中柬|柬(?=[、，,])", "laos": "Laos|Lao(?! Cai)|老挝|中老|(?<=、)老(?=[、，,])",
+             "myanmar": "Myanmar|缅甸|中缅|(?<=、)缅(?=[、，,])", "thailand": "Thailand|Thai|泰国|中泰|(?<=、)泰(?=[、，,])",
+             "vietnam": "Vietnam|Viet Nam|Vietnamese|越南|中越|(?<=、)越(?=[、，,六])"}
+COUNTRY = {k: re.compile(r"(?<![A-Za-z])(?:" + v + r")(?![a-z])") for k, v in COUNTRIES.items()}
+
+
+def countries(text: str) -> frozenset[str]:
+    """The Mekong countries a text names (English or Chinese)."""
+    return frozenset(k for k, rx in COUNTRY.items() if rx.search(text))
 
 
 @dataclass
@@ -120,6 +133,10 @@ def features(c: Candidate, q: Question, wants: tuple[str, ...], need: Need, cont
     zh = 1.0 if q.lang == "zh" and c.sentence.lang == "zh" else 0.0
     said = {t for t in c.tokens if ORDINAL.fullmatch(t)}
     clash = 1.0 if need.ordinals and said and not need.ordinals & said else 0.0
+    asked = countries(q.text)
+    if asked and not clash:
+        named = countries(c.text)
+        clash = 1.0 if named and not asked & named else 0.0
     return {"focus": foc, "lex": lex, "sem": c.sem, "prior": c.prior, "type": typed, "novelty": novelty,
             "zh": zh, "clash": clash}
 

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from assistant.extract import countries
 from assistant.followup import condense, looks_like_followup
 from assistant.question import analyse, counted, counted_zh, counts
 from assistant.refusal import EN_MESSAGE, ZH_MESSAGE
@@ -74,6 +75,13 @@ def test_chinese_how_many_is_checked_against_english_sentences(assistant):
     assert "project" in english or "engineer" in english
     assert counts("It built 54 decentralized water supply projects.", english)
     assert not counts("It was built in 2023 by the 7th team.", english)
+
+
+def test_countries_are_named_in_both_languages_and_other_places_are_not_countries():
+    assert countries("2025年中缅双边贸易额是多少?") == {"myanmar"}
+    assert countries("柬、中、老、缅、泰、越六国执法部门") == {"cambodia", "laos", "myanmar", "thailand", "vietnam"}
+    assert countries("the China-Laos Railway and Thai tourists") == {"laos", "thailand"}
+    assert countries("老街—河内—海防铁路, Lao Cai station, 越来越多") == frozenset()
 
 
 def test_condense_only_rewrites_followups():

@@ -1,7 +1,7 @@
 """What a question asks for: its language, content tokens, expected answer type, and its parts.
 
 Answer types: "number" (how many/多少/几), "date" (when/何时), "place" (where/哪里), "person" (who/谁),
-"often" (how often/几年一次). found(kind, text, question) says whether a text holds an entity of that
+"often" (how often/几年一次), "title" (what was the theme/name, 主题是什么: answered by a quoted name). found(kind, text, question) says whether a text holds an entity of that
 kind that the question itself does not already name.
 """
 
@@ -28,6 +28,9 @@ ASKS = {
     "place": re.compile(r"\bwhere\b|\b(?:in|at) (?:which|what) (?:city|county|country|province|place|venue|"
                         r"town|village|school)\b|\bwhich (?:city|county|country|province|venue)\b|哪里|在哪|"
                         r"何地|哪个(?:城市|国家|省|县|地方)|哪座|哪儿", re.I),
+    "title": re.compile(r"\bwhat (?:is|was|were|are) (?:the|its|their) (?:theme|name|title|slogan|motto)s?\b|"
+                       r"\bunder what (?:name|theme|title)\b|\bwhat (?:theme|name|title|slogan)\b|"
+                       r"主题是什么|什么主题|叫什么|名称是什么|什么名称|口号", re.I),
     "person": re.compile(r"(?:^|[,;:]\s*|\band\s+|\bwith\s+)(?:who|whom|whose)\b|\bwhich (?:official|minister|"
                          r"leader|person|president|premier|king|figure|diplomat|envoy)\b|谁|哪位", re.I),
 }
@@ -63,6 +66,7 @@ FOUND = {
                         r"小学|学校))"),
     "person": re.compile(r"(?P<v>" + NAME + r")|(?:主席|总理|部长|书记|省长|大使|国王|外长|总统|首相|主任|司长|领导人|"
                          r"总书记|副总理|委员长|院长|会长)(?P<v3>[\u4e00-\u9fff]{2,4})"),
+    "title": re.compile(r"[\"“「《](?P<v>[^\"”」》\n]{4,120})[\"”」》]"),      # a theme or name is quoted
     # who answered by a body: "organized by the China Association ...", 中国外文局亚太传播中心
     "body": re.compile(r"(?P<v>(?:[A-Z][\w'’-]*\s+(?:of\s+|for\s+|and\s+|the\s+)*){1,6}(?:Association|Center|Centre|"
                        r"Ministry|Department|Committee|Council|Government|Group|Institute|University|Bureau|"

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.extract import countries
 from assistant.followup import condense, looks_like_followup
-from assistant.question import analyse, counted, counted_zh, counts
+from assistant.question import analyse, counted, counted_zh, counts, found
 from assistant.refusal import EN_MESSAGE, ZH_MESSAGE
 from assistant.sentences import split_document, terms
 
@@ -52,6 +52,10 @@ def test_question_analysis_finds_type_and_parts():
     assert parts == ("Where were the third forums held?", "Where were the fourth forums held?")
     assert len(analyse("Where was X issued, and where was Y held?").parts) == 2
     assert len(analyse("2025年论坛结束后,嘉宾体验了哪条廊道?").parts) == 1
+    theme = analyse("What was the theme of the forum?")
+    assert theme.wants == ("title",) and analyse("论坛的主题是什么?").wants == ("title",)
+    assert found("title", 'The theme of this year\'s forum is "Building the Future Together".', theme)
+    assert not found("title", "The theme of this forum embodies the spirit of unity.", theme)
 
 
 def test_how_many_needs_a_count_of_what_is_asked():

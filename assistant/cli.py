@@ -190,8 +190,8 @@ def _batch(question, jsonl, queries, settings):
 
 
 @cli.command("eval")
-@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="test", show_default=True,
-              help="Which gold questions (tune on dev, report test).")
+@click.option("--split", type=click.Choice(["dev", "test", "holdout", "all"]), default="test", show_default=True,
+              help="Which gold questions (tune on dev, report test; holdout reads evals/holdout.jsonl).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), default=None,
               help="Report folder (default evals/reports/latest).")
@@ -210,10 +210,10 @@ def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, co
       lmc eval --split dev --compare
     """
     from evals import report as out
-    from evals.gold import QUESTIONS
+    from evals.gold import HOLDOUT, QUESTIONS
     from evals.run import evaluate, read_questions
     settings = _settings(corpus, index_dir)
-    questions = read_questions(questions_file or QUESTIONS, split)
+    questions = read_questions(questions_file or (HOLDOUT if split == "holdout" else QUESTIONS), split)
     directory = Path(report_dir) if report_dir else out.DEFAULT_DIR
     index = _open(settings)
     if compare:

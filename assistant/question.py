@@ -15,7 +15,7 @@ from assistant.sentences import terms
 
 ASKS = {
     "money": re.compile(r"\bhow much (?:money|funding|investment|did \S+ (?:contribute|invest|allocate|spend))|"
-                        r"\b(?:total |planned )?(?:investment|funding|cost|budget)\b|多少钱|多少资金|资金|总投资|投资额|"
+                        r"\b(?:the|its|total|planned|amount of) (?:[\w-]+ ){0,3}?(?:investment|funding|cost|budget)\b|多少钱|多少资金|资金|总投资|投资额|"
                         r"投入了多少|耗资", re.I),
     "often": re.compile(r"\bhow often\b|\bhow frequently\b|几年一次|几年开一次|多久|多长时间一次|每隔", re.I),
     "date": re.compile(r"\bwhen\b|\bwhat (?:date|day|month|year|time)\b|\b(?:in|on) (?:what|which) "

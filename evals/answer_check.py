@@ -118,7 +118,7 @@ def _share(flags: list[bool]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="dev", choices=["dev", "test", "all"])
+    parser.add_argument("--split", default="dev", choices=["dev", "test", "holdout", "all"])
     parser.add_argument("--show", action="store_true", help="print every answer and its refusal signals")
     parser.add_argument("--index", default=None, help="index folder (default: Settings().index_dir)")
     args = parser.parse_args()

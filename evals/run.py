@@ -47,9 +47,9 @@ class Report:
 
 # ---------- the gold questions ----------
 def read_questions(path, split: str = "test") -> list[dict]:
-    """Gold questions from a JSON-lines file, checked, optionally one split ("dev", "test", "all")."""
-    if split not in ("dev", "test", "all"):
-        raise ValueError(f"split must be dev, test or all (got {split!r})")
+    """Gold questions from a JSON-lines file, checked, optionally one split ("dev", "test", "holdout", "all")."""
+    if split not in ("dev", "test", "holdout", "all"):
+        raise ValueError(f"split must be dev, test, holdout or all (got {split!r})")
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:

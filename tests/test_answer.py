@@ -52,6 +52,8 @@ def test_question_analysis_finds_type_and_parts():
     assert parts == ("Where were the third forums held?", "Where were the fourth forums held?")
     assert len(analyse("Where was X issued, and where was Y held?").parts) == 2
     assert len(analyse("2025年论坛结束后,嘉宾体验了哪条廊道?").parts) == 1
+    assert analyse("What is the estimated total construction cost of the railway?").wants[0] == "money"
+    assert "money" not in analyse("What kind of study funding will be offered?").wants    # a kind, not a sum
     theme = analyse("What was the theme of the forum?")
     assert theme.wants == ("title",) and analyse("论坛的主题是什么?").wants == ("title",)
     assert found("title", 'The theme of this year\'s forum is "Building the Future Together".', theme)

@@ -16,31 +16,14 @@ import dataclasses
 import re
 import statistics
 import time
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-HAN = re.compile(r"[\u3400-\u9fff]")
-
-
-def normalise(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def key_found(key: str, text: str) -> bool:
-    """A key of letters/digits matches on token boundaries; a Chinese key as a substring."""
-    key, text = normalise(key), normalise(text)
-    if HAN.search(key):
-        return key in text
-    return re.search(r"(?<![\w])" + re.escape(key) + r"(?![\w])", text) is not None
-
+from evals.metrics import answer_correct
 
 def correct(question: dict, answer_text: str) -> bool:
-    keys = question.get("answer_keys") or []
-    if not keys:
-        return False
-    hits = [key_found(k, answer_text) for k in keys]
-    return all(hits) if question["kind"] == "multi" else any(hits)
+    """The keys in the answer (all of them for a several-part question): evals.metrics, as lmc eval judges."""
+    return answer_correct(question.get("answer_keys") or [], answer_text, question["kind"])
 
 
 def citation_faults(answer, documents: dict[str, str]) -> list[str]:

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from evals.gold import KINDS, QUESTIONS, load_questions
+from evals.gold import HOLDOUT, KINDS, QUESTIONS, load_questions
 
 QUESTION_FIELDS = {"id", "question", "lang", "kind", "doc_ids", "evidence", "answer", "answer_keys", "split"}
 
@@ -14,6 +14,21 @@ QUESTION_FIELDS = {"id", "question", "lang", "kind", "doc_ids", "evidence", "ans
 @pytest.fixture(scope="module")
 def gold():
     return load_questions(QUESTIONS)
+
+
+@pytest.fixture(scope="module", params=["questions", "holdout"])
+def every_set(request):
+    """The gold set and the held-out set: both must be sound."""
+    return load_questions(QUESTIONS) if request.param == "questions" else load_questions(HOLDOUT, split="holdout")
+
+
+def test_the_holdout_set_is_separate_and_covers_every_kind():
+    holdout = load_questions(HOLDOUT, split="holdout")
+    assert len(holdout) >= 40 and all(q["split"] == "holdout" for q in holdout)
+    assert {q["kind"] for q in holdout} == set(KINDS)
+    assert sum(q["lang"] == "zh" for q in holdout) >= 10
+    assert not {q["id"] for q in holdout} & {q["id"] for q in load_questions(QUESTIONS)}
+    assert not {q["question"] for q in holdout} & {q["question"] for q in load_questions(QUESTIONS)}
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +45,8 @@ def test_every_question_has_the_fields_and_a_valid_kind_lang_and_split(gold):
         assert q["question"].strip(), q["id"]
 
 
-def test_ids_are_unique(gold):
-    counts = Counter(q["id"] for q in gold)
+def test_ids_are_unique(every_set):
+    counts = Counter(q["id"] for q in every_set)
     assert [i for i, n in counts.items() if n > 1] == []
 
 
@@ -41,8 +56,8 @@ def test_the_set_is_large_enough_with_chinese_and_unanswerable_questions(gold):
     assert sum(q["kind"] == "unanswerable" for q in gold) >= 15
 
 
-def test_every_evidence_text_is_an_exact_substring_of_its_document(gold, texts):
-    for q in gold:
+def test_every_evidence_text_is_an_exact_substring_of_its_document(every_set, texts):
+    for q in every_set:
         for ev in q["evidence"]:
             assert ev["doc_id"] in texts, (q["id"], ev["doc_id"])
             assert ev["text"] in texts[ev["doc_id"]], (q["id"], ev["text"][:60])
@@ -50,16 +65,16 @@ def test_every_evidence_text_is_an_exact_substring_of_its_document(gold, texts):
             assert ev["doc_id"] in q["doc_ids"], q["id"]
 
 
-def test_unanswerable_questions_have_no_evidence_and_the_others_do(gold):
-    for q in gold:
+def test_unanswerable_questions_have_no_evidence_and_the_others_do(every_set):
+    for q in every_set:
         if q["kind"] == "unanswerable":
             assert q["evidence"] == [] and q["answer_keys"] == [], q["id"]
         else:
             assert q["evidence"] and q["answer_keys"], q["id"]
 
 
-def test_every_answer_key_occurs_in_its_evidence(gold):
-    for q in gold:
+def test_every_answer_key_occurs_in_its_evidence(every_set):
+    for q in every_set:
         evidence = " ".join(ev["text"] for ev in q["evidence"]).casefold()
         for key in q["answer_keys"]:
             assert key.casefold() in evidence, (q["id"], key)

@@ -32,7 +32,7 @@ SOURCE_IN_ENGLISH = "来源为英文。"
 PARTLY_IN_ENGLISH = "部分来源为英文。"
 
 
-FEATURES = ("focus", "lex", "sem", "prior", "type", "novelty", "zh", "clash")
+FEATURES = ("focus", "lex", "sem", "prior", "type", "novelty", "zh", "clash", "minilm")
 
 
 @dataclass(frozen=True)
@@ -173,10 +173,13 @@ class Assistant:
                 focus |= words
         return dataclasses.replace(q, english=tuple(english.items()), english_focus=frozenset(focus))
 
-    def _leg(self, q: Question) -> str | None:
-        """The embedding leg that compares a question with sentences: USE (multilingual). MiniLM was
-        tried for English questions and did no better on the dev split."""
-        return "multilingual" if "multilingual" in getattr(self.index, "dense", {}) else None
+    def embed_sentences(self) -> int:
+        """Embed every corpus sentence with each sentence model (USE, MiniLM) now, into the index's
+        answer cache, so the first question does not wait for it; returns the number of sentences."""
+        for leg in ("multilingual", "dense"):
+            if leg in getattr(self.index, "dense", {}):
+                self._sentence_vectors(leg)
+        return self.table.n
 
     def _sentence_vectors(self, leg: str) -> np.ndarray:
         if leg not in self._vectors:
@@ -188,19 +191,20 @@ class Assistant:
         return self._vectors[leg]
 
     def _similarities(self, analysed: list[Question], pools) -> None:
-        """Cosines between each question and its candidate sentences (Candidate.sem)."""
-        by_leg: dict[str, list[int]] = {}
-        for i, q in enumerate(analysed):
-            leg = self._leg(q)
-            if leg and pools[i]:
-                by_leg.setdefault(leg, []).append(i)
-        for leg, members in by_leg.items():
+        """Cosines between each question and its candidate sentences: USE for every question
+        (Candidate.sem), and MiniLM for English ones (Candidate.minilm)."""
+        dense = getattr(self.index, "dense", {})
+        wanted = [(leg, "sem", [i for i, q in enumerate(analysed) if pools[i]]) for leg in ("multilingual",)]
+        wanted.append(("dense", "minilm", [i for i, q in enumerate(analysed) if pools[i] and q.lang == "en"]))
+        for leg, attr, members in wanted:
+            if leg not in dense or not members:
+                continue
             vectors = self._sentence_vectors(leg)
-            qvecs = self.index.dense[leg][0].encode([analysed[i].text for i in members])
+            qvecs = dense[leg][0].encode([analysed[i].text for i in members])
             for qv, i in zip(qvecs, members):
                 rows = [self._rows[(c.sentence.doc_id, c.sentence.start)] for c in pools[i]]
                 for c, sim in zip(pools[i], (vectors[rows] @ qv).tolist()):
-                    c.sem = float(sim)
+                    setattr(c, attr, float(sim))
 
     def _answer(self, p: Prepared, k: int, tuning: Tuning | None = None) -> Answer:
         question, searched, q, hits, merged = p.question, p.searched, p.q, p.hits, p.merged

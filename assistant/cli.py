@@ -96,6 +96,9 @@ def index_cmd(corpus, index_dir, chunk_size, chunk_overlap):
     check_replaceable(Path(settings.index_dir).resolve())       # refuse a non-index folder before building
     built = Index.build(docs, settings, progress=True)
     built.save(settings.index_dir)
+    _log("Embedding the corpus sentences for answers…")
+    from assistant.answer import Assistant
+    Assistant(built, settings, docs).embed_sentences()
     seconds = time.perf_counter() - started
     click.echo(f"Indexed {len(docs)} documents into {len(built.chunks)} chunks in {seconds:.1f} s "
                f"({_dir_size(settings.index_dir) / 1e6:.2f} MB at {settings.index_dir}).")

@@ -48,8 +48,8 @@ class Settings:
     answer_max_chars: int = 400               # the answer's length budget (twice that for several-part questions)
     answer_max_sentences: int = 3
     answer_per_part: int = 2                  # each part of a several-part question gets up to this many sentences
-    # sentence score weights: focus, lex, sem, prior, type, novelty, zh, clash (see assistant/extract.py)
-    answer_weights: tuple[float, ...] = (0.5, 1.0, 0.3, 0.4, 0.4, 0.4, 0.1, -0.4)
+    # sentence score weights: focus, lex, sem, prior, type, novelty, zh, clash, minilm (see assistant/extract.py)
+    answer_weights: tuple[float, ...] = (0.5, 1.0, 0.3, 0.4, 0.4, 0.4, 0.1, -0.4, 0.3)
     answer_context: float = 0.6               # a question token found only near the sentence counts this much
     answer_min_gain: float = 0.15             # a further sentence must cover this share of new question weight
     answer_keep_ratio: float = 0.8            # ... and score at least this share of the best sentence

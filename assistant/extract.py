@@ -6,6 +6,7 @@ bilingual document stands with its aligned English translation). Its features:
   lex      IDF-weighted share of the question's terms it contains; a term found only in the
            sentences around it or in its document's title counts Settings.answer_context of its weight
   sem      multilingual (USE) cosine between question and sentence
+  minilm   MiniLM cosine between an English question and the sentence (0 for a Chinese question)
   prior    the fused retrieval score of its passage, relative to the best passage
   type     it holds a new entity of the expected answer type (a number for "how many" ...)
   novelty  share of its terms that the question does not already say (a heading scores 0)
@@ -53,6 +54,7 @@ class Candidate:
     context: frozenset[str] = frozenset()   # tokens of its passage and its document's title
     own: frozenset[str] = frozenset()       # tokens of the sentence alone (no translation)
     sem: float = 0.0
+    minilm: float = 0.0
     prior: float = 0.0
     scores: dict = field(default_factory=dict)
 
@@ -138,7 +140,7 @@ def features(c: Candidate, q: Question, wants: tuple[str, ...], need: Need, cont
         named = countries(c.text)
         clash = 1.0 if named and not asked & named else 0.0
     return {"focus": foc, "lex": lex, "sem": c.sem, "prior": c.prior, "type": typed, "novelty": novelty,
-            "zh": zh, "clash": clash}
+            "zh": zh, "clash": clash, "minilm": c.minilm}
 
 
 @dataclass

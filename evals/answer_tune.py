@@ -22,7 +22,7 @@ from evals.answer_check import correct
 STEPS = {"focus": (0.0, 0.5, 1.0, 1.5, 2.0), "lex": (0.0, 0.5, 1.0, 1.5, 2.0),
          "sem": (0.0, 0.3, 0.6, 1.0), "prior": (0.0, 0.2, 0.4, 0.6, 0.8), "type": (0.0, 0.2, 0.4, 0.6, 0.9),
          "novelty": (0.0, 0.2, 0.4, 0.6), "zh": (0.0, 0.1, 0.2, 0.4, 0.6),
-         "clash": (0.0, -0.2, -0.4, -0.6, -1.0)}
+         "clash": (0.0, -0.2, -0.4, -0.6, -1.0), "minilm": (0.0, 0.3, 0.6, 1.0)}
 MIN_GAIN = 2      # questions a change must win to be taken (one question is noise on ~90 questions)
 OTHER = {"context": (0.3, 0.5, 0.7, 0.9), "min_gain": (0.05, 0.1, 0.15, 0.25, 0.4),
          "keep_ratio": (0.5, 0.6, 0.7, 0.8, 0.9)}

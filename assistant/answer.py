@@ -173,21 +173,22 @@ class Assistant:
                 focus |= words
         return dataclasses.replace(q, english=tuple(english.items()), english_focus=frozenset(focus))
 
-    def embed_sentences(self) -> int:
+    def embed_sentences(self, reuse: dict | None = None) -> int:
         """Embed every corpus sentence with each sentence model (USE, MiniLM) now, into the index's
-        answer cache, so the first question does not wait for it; returns the number of sentences."""
+        answer cache, so the first question does not wait for it; reuse: vectors of an earlier
+        cache (assistant.vectors.read_vectors). Returns the number of sentences."""
         for leg in ("multilingual", "dense"):
             if leg in getattr(self.index, "dense", {}):
-                self._sentence_vectors(leg)
+                self._sentence_vectors(leg, reuse)
         return self.table.n
 
-    def _sentence_vectors(self, leg: str) -> np.ndarray:
+    def _sentence_vectors(self, leg: str, reuse: dict | None = None) -> np.ndarray:
         if leg not in self._vectors:
             from assistant.vectors import cache_dir, sentence_vectors
             sents = [s for group in self.table.by_doc.values() for s in group]
             self._rows = {(s.doc_id, s.start): i for i, s in enumerate(sents)}
             folder = cache_dir(self.settings.index_dir) if self.settings.index_dir else None
-            self._vectors[leg] = sentence_vectors([s.text for s in sents], self.index.dense[leg][0], folder)
+            self._vectors[leg] = sentence_vectors([s.text for s in sents], self.index.dense[leg][0], folder, reuse)
         return self._vectors[leg]
 
     def _similarities(self, analysed: list[Question], pools) -> None:

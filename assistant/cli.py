@@ -95,10 +95,12 @@ def index_cmd(corpus, index_dir, chunk_size, chunk_overlap):
     docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
     check_replaceable(Path(settings.index_dir).resolve())       # refuse a non-index folder before building
     built = Index.build(docs, settings, progress=True)
+    from assistant.answer import Assistant
+    from assistant.vectors import cache_dir, read_vectors
+    earlier = read_vectors(cache_dir(settings.index_dir))       # before the new index replaces the old
     built.save(settings.index_dir)
     _log("Embedding the corpus sentences for answers…")
-    from assistant.answer import Assistant
-    Assistant(built, settings, docs).embed_sentences()
+    Assistant(built, settings, docs).embed_sentences(reuse=earlier)
     seconds = time.perf_counter() - started
     click.echo(f"Indexed {len(docs)} documents into {len(built.chunks)} chunks in {seconds:.1f} s "
                f"({_dir_size(settings.index_dir) / 1e6:.2f} MB at {settings.index_dir}).")

@@ -203,3 +203,30 @@ def test_scale_size_measures_recall_against_exact_search(tmp_path):
     assert 0.8 <= row["dense"]["ann"]["recall@10"] <= 1.0
     for leg in ("bm25", "fused"):
         assert 0 < row[leg]["p50_ms"] <= row[leg]["p95_ms"]
+
+
+class CountingEmbedder:
+    """A fake sentence model: a text's vector is its length and its vowel count; it records what it embeds."""
+    name, dim = "counting-fake", 2
+
+    def __init__(self):
+        self.texts: list[str] = []
+
+    def encode(self, texts, progress=False):
+        self.texts.extend(texts)
+        return np.array([[len(t), sum(c in "aeiou" for c in t)] for t in texts], dtype=np.float32)
+
+
+def test_answer_sentence_vectors_are_reused_across_a_rebuild(tmp_path):
+    from assistant.vectors import read_vectors, sentence_vectors
+    model = CountingEmbedder()
+    before = ["The forum was held in Dali.", "It drew 200 representatives.", "Trade doubled."]
+    first = sentence_vectors(before, model, tmp_path / "old")
+    assert model.texts == before
+    model.texts.clear()
+    assert np.array_equal(sentence_vectors(before, model, tmp_path / "old"), first) and model.texts == []
+    after = ["The forum was held in Dali.", "It drew about 200 representatives.", "Trade doubled."]
+    again = sentence_vectors(after, model, tmp_path / "new", reuse=read_vectors(tmp_path / "old"))
+    assert model.texts == ["It drew about 200 representatives."]         # only the edited sentence
+    assert np.array_equal(again, CountingEmbedder().encode(after))      # and every row is right
+    assert read_vectors(tmp_path / "missing") == {}

@@ -31,6 +31,34 @@ FEW = 8                          # batches up to this size are encoded on one th
 _LOADING = threading.Lock()      # inference is thread-safe (README "Limits and robustness"); loading is serialised
 
 
+class Recent:
+    """The vectors of the last `size` question texts: the answer step encodes the question that
+    retrieval has just encoded, and this makes the second time free. Batches larger than `batch`
+    (index builds) bypass it."""
+
+    def __init__(self, size: int = 512, batch: int = 256):
+        from collections import OrderedDict
+        self.size, self.batch = size, batch
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], compute) -> np.ndarray:
+        if len(texts) > self.batch:
+            return compute(texts)
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            known.update(zip(missing, compute(missing)))
+        with self._lock:
+            for t in texts:
+                self._vectors[t] = known[t]
+                self._vectors.move_to_end(t)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+
+
 def _normalise(vectors) -> np.ndarray:
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -44,6 +72,7 @@ class MiniLMEmbedder:
     def __init__(self, batch_size: int = 32):
         self.batch_size = batch_size
         self._model = None
+        self._recent = Recent()
 
     def _load(self):
         with _LOADING:                                # two first requests at once load the model once
@@ -61,6 +90,11 @@ class MiniLMEmbedder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if progress:
+            return self._encode(texts, progress)
+        return self._recent.encode(list(texts), self._encode)
+
+    def _encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         model = self._load()
         import torch
         threads = torch.get_num_threads()
@@ -82,6 +116,7 @@ class USEEmbedder:
         self.batch_size = batch_size
         self.threads = threads
         self._model = None
+        self._recent = Recent()
 
     def _load(self):
         with _LOADING:
@@ -96,6 +131,11 @@ class USEEmbedder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if progress:
+            return self._encode(texts, progress)
+        return self._recent.encode(list(texts), self._encode)
+
+    def _encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         model = self._load()
         batches = range(0, len(texts), self.batch_size)
         if progress:

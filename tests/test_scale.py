@@ -230,3 +230,23 @@ def test_answer_sentence_vectors_are_reused_across_a_rebuild(tmp_path):
     assert model.texts == ["It drew about 200 representatives."]         # only the edited sentence
     assert np.array_equal(again, CountingEmbedder().encode(after))      # and every row is right
     assert read_vectors(tmp_path / "missing") == {}
+
+
+def test_recent_question_vectors_are_reused_and_bounded():
+    from index.embedder import Recent
+    computed: list[str] = []
+
+    def compute(texts):
+        computed.extend(texts)
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+    recent = Recent(size=2, batch=4)
+    first = recent.encode(["ab", "abc"], compute)
+    assert computed == ["ab", "abc"]
+    assert np.array_equal(recent.encode(["abc", "ab", "abc"], compute), first[[1, 0, 1]]) and computed == ["ab", "abc"]
+    recent.encode(["abcd"], compute)                        # size 2: "ab" (least recent) is dropped
+    recent.encode(["ab"], compute)
+    assert computed == ["ab", "abc", "abcd", "ab"]
+    recent.encode(["a", "b", "c", "d", "e"], compute)       # a batch over 4 (an index build) bypasses it
+    recent.encode(["ab"], compute)                          # ... and leaves the cache as it was
+    assert computed == ["ab", "abc", "abcd", "ab", "a", "b", "c", "d", "e"]

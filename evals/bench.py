@@ -117,7 +117,8 @@ def _child(call: str) -> list[str]:
 
 # ---------- the two pipelines ----------
 def warm_latency(fn, warmup: list[str], questions: list[str]) -> dict:
-    """Latency percentiles of fn over questions, after one pass over other (warm-up) questions."""
+    """Latency percentiles of fn over questions, after one pass over other (warm-up) questions;
+    timed() empties the recent-question caches before each one."""
     for q in warmup:
         fn(q)
     return timed(fn, questions)[1]

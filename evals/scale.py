@@ -91,9 +91,12 @@ class one_thread:
 
 
 def timed(fn, items) -> tuple[list, dict]:
-    """fn(item) for each item, one at a time; the results and the latency percentiles."""
+    """fn(item) for each item, one at a time; the results and the latency percentiles. Each item is
+    timed as if new: the embedders' recent-question caches are emptied (untimed) before it."""
+    from index.embedder import forget_recent
     out, seconds = [], []
     for item in items:
+        forget_recent()
         t = time.perf_counter()
         out.append(fn(item))
         seconds.append(time.perf_counter() - t)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from typing import Protocol
 
 import numpy as np
@@ -36,11 +37,18 @@ class Recent:
     retrieval has just encoded, and this makes the second time free. Batches larger than `batch`
     (index builds) bypass it."""
 
+    every: "weakref.WeakSet[Recent]"
+
     def __init__(self, size: int = 512, batch: int = 256):
         from collections import OrderedDict
         self.size, self.batch = size, batch
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        Recent.every.add(self)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
 
     def encode(self, texts: list[str], compute) -> np.ndarray:
         if len(texts) > self.batch:
@@ -57,6 +65,15 @@ class Recent:
             while len(self._vectors) > self.size:
                 self._vectors.popitem(last=False)
         return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+
+
+Recent.every = weakref.WeakSet()
+
+
+def forget_recent() -> None:
+    """Empty every embedder's recent-question cache (benchmarks time a question as if it were new)."""
+    for recent in list(Recent.every):
+        recent.clear()
 
 
 def _normalise(vectors) -> np.ndarray:

@@ -205,7 +205,7 @@ def test_scale_size_measures_recall_against_exact_search(tmp_path):
         assert 0 < row[leg]["p50_ms"] <= row[leg]["p95_ms"]
 
 
-class CountingEmbedder:
+class SentenceModel:
     """A fake sentence model: a text's vector is its length and its vowel count; it records what it embeds."""
     name, dim = "counting-fake", 2
 
@@ -219,7 +219,7 @@ class CountingEmbedder:
 
 def test_answer_sentence_vectors_are_reused_across_a_rebuild(tmp_path):
     from assistant.vectors import read_vectors, sentence_vectors
-    model = CountingEmbedder()
+    model = SentenceModel()
     before = ["The forum was held in Dali.", "It drew 200 representatives.", "Trade doubled."]
     first = sentence_vectors(before, model, tmp_path / "old")
     assert model.texts == before
@@ -228,7 +228,7 @@ def test_answer_sentence_vectors_are_reused_across_a_rebuild(tmp_path):
     after = ["The forum was held in Dali.", "It drew about 200 representatives.", "Trade doubled."]
     again = sentence_vectors(after, model, tmp_path / "new", reuse=read_vectors(tmp_path / "old"))
     assert model.texts == ["It drew about 200 representatives."]         # only the edited sentence
-    assert np.array_equal(again, CountingEmbedder().encode(after))      # and every row is right
+    assert np.array_equal(again, SentenceModel().encode(after))      # and every row is right
     assert read_vectors(tmp_path / "missing") == {}
 
 

@@ -2,6 +2,8 @@
 
 Splits are fixed: within each (kind, language) group, questions are shuffled with a fixed seed
 and dealt alternately to dev and test, so both splits hold every kind in the same proportion.
+A merge keeps the split of every question already in questions.jsonl, so adding questions
+never moves an old one between dev and test.
 Tune on dev only; report both. evals/holdout.jsonl (split "holdout") was written later, by someone
 who never ran the assistant, to measure what test can no longer: test failures were studied while
 the answer step was improved (see README "Evaluation").
@@ -39,7 +41,12 @@ def load_questions(path: Path | str = QUESTIONS, split: str | None = None) -> li
     return [q for q in items if q.get("split") == split]
 
 
-def assign_splits(items: list[dict], seed: int = 2025) -> list[dict]:
+def assign_splits(items: list[dict], seed: int = 2025, known: dict[str, str] | None = None) -> list[dict]:
+    """Deal each (kind, language) group alternately to dev and test, in a fixed shuffled order.
+    known: id -> split already given (the current questions.jsonl). Those keep their split, so
+    adding questions never moves an old one between dev and test; a new question goes to the split
+    its group has fewer of (dev on a tie)."""
+    known = known or {}
     groups = defaultdict(list)
     for q in items:
         groups[(q["kind"], q["lang"])].append(q)
@@ -47,8 +54,19 @@ def assign_splits(items: list[dict], seed: int = 2025) -> list[dict]:
     for key in sorted(groups):
         group = sorted(groups[key], key=lambda q: q["id"])
         random.Random(f"{seed}:{key}").shuffle(group)
-        for i, q in enumerate(group):
-            out.append(dict(q, split="dev" if i % 2 == 0 else "test"))
+        if not known:
+            out.extend(dict(q, split="dev" if i % 2 == 0 else "test") for i, q in enumerate(group))
+            continue
+        sizes = {"dev": 0, "test": 0}
+        for q in group:
+            if known.get(q["id"]) in sizes:
+                sizes[known[q["id"]]] += 1
+        for q in group:
+            split = known.get(q["id"])
+            if split not in sizes:
+                split = "dev" if sizes["dev"] <= sizes["test"] else "test"
+                sizes[split] += 1
+            out.append(dict(q, split=split))
     return sorted(out, key=lambda q: q["id"])
 
 
@@ -59,7 +77,10 @@ def merge(parts: Path = PARTS, target: Path = QUESTIONS) -> list[dict]:
     ids = [q["id"] for q in items]
     if len(ids) != len(set(ids)):
         raise ValueError("duplicate question ids across parts")
-    items = assign_splits(items)
+    known = {}
+    if target.is_file():
+        known = {q["id"]: q.get("split") for q in load_questions(target)}
+    items = assign_splits(items, known=known)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".questions.")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         for q in items:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -86,3 +87,19 @@ def test_each_kind_is_split_about_evenly_between_dev_and_test(gold, kind):
     n = splits["dev"] + splits["test"]
     assert n > 0
     assert abs(splits["dev"] - splits["test"]) <= max(2, n // 10), splits
+
+
+def test_adding_questions_never_moves_an_old_one_between_dev_and_test(tmp_path):
+    from evals.gold import merge
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    old = [{"id": f"q{i:02d}", "kind": "factoid", "lang": "en"} for i in range(10)]
+    (parts / "a.jsonl").write_text("".join(json.dumps(q) + "\n" for q in old))
+    target = tmp_path / "questions.jsonl"
+    first = {q["id"]: q["split"] for q in merge(parts, target)}
+    assert Counter(first.values()) == {"dev": 5, "test": 5}
+    new = [{"id": f"n{i:02d}", "kind": "factoid", "lang": "en"} for i in range(4)]
+    (parts / "b.jsonl").write_text("".join(json.dumps(q) + "\n" for q in new))
+    second = {q["id"]: q["split"] for q in merge(parts, target)}
+    assert {i: second[i] for i in first} == first                  # every old question stays put
+    assert Counter(second.values()) == {"dev": 7, "test": 7}       # and the new ones keep the balance

@@ -47,7 +47,7 @@ def stem(token: str) -> str:
 def terms(text: str) -> list[str]:
     """index.lexical.tokenize (CJK bigrams, lower-cased words), then stemmed; ordinals in one form
     ("8th", "eighth", 第八次 -> "8th")."""
-    out: list[str] = [f"{_zh_number(m.group(1))}th" for m in ZH_ORDINAL.finditer(text)]
+    out: list[str] = [f"{_zh_number(m.group(1) or m.group(2))}th" for m in ZH_ORDINAL.finditer(text)]
     for t in tokenize(text):
         if t in ("th", "st", "nd", "rd") and out and out[-1].isdigit():
             out[-1] = f"{out[-1]}th"
@@ -67,7 +67,7 @@ def spell_ordinals(query: str) -> str:
     return ORDINAL_NUMBER.sub(lambda m: f"{m.group()} {WORDS[m.group(1) + 'th']}", query)
 
 
-ZH_ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,3})[次届个座]")
+ZH_ORDINAL = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,3})[次届个座期]|(首)[次届个座期]")
 ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 
 
@@ -75,6 +75,8 @@ def _zh_number(text: str) -> int:
     """'十' -> 10, '十二' -> 12, '二十' -> 20, '8' -> 8."""
     if text.isdigit():
         return int(text)
+    if text == "首":                                     # 首届 = the first
+        return 1
     if "十" not in text:
         return ZH_DIGITS.get(text, 0)
     tens, _, ones = text.partition("十")

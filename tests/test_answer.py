@@ -41,6 +41,7 @@ def test_bilingual_sentences_are_aligned_with_their_translation(documents):
 def test_terms_unify_ordinals_and_inflections():
     assert terms("the eighth meeting") == terms("the 8th meetings")
     assert "10th" in terms("澜湄合作第十次外长会")
+    assert "1th" in terms("首届澜湄国家科技创新大赛") and "1th" in terms("the first contest")
     assert set(terms("organized by")) == set(terms("organizer"))
 
 

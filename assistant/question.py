@@ -222,6 +222,7 @@ def counted(question: Question) -> frozenset[str]:
     return frozenset(t for t in terms(counted_phrase(question)) if t not in QUESTION_WORDS and not t[:1].isdigit())
 
 
+OTHER_COUNTED = frozenset("国年月日天届期岁")    # 两国, 五年, 第三届: what a Chinese number right before them counts
 NOT_A_COUNT = re.compile(r"\d+(?:st|nd|rd|th)|(?:19|20)\d\d|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|"
                          r"ninth|tenth)", re.I)
 
@@ -237,6 +238,9 @@ def counts(text: str, nouns: frozenset[str], window: int = 6) -> bool:
         if NOT_A_COUNT.fullmatch(tok.rstrip(".,")) or (i and toks[i - 1] == "第"):
             continue                                   # "the 7th film week", 第七届, "in 2023" count nothing
         if NUMBER_WORD.match(tok):
+            following = "".join(toks[i + 1:i + 1 + window])
+            if following[:1] in OTHER_COUNTED and not any(n.startswith(following[0]) for n in nouns):
+                continue                                   # 两国妇女, 六国代表: a count of countries, not of women
             ahead = " ".join(BREAKS.split(" ".join(toks[i + 1:i + 1 + window]))[0].split())
             if nouns & set(terms(ahead)) or any(n in ahead.replace(" ", "") for n in nouns if not n.isascii()):
                 return True

@@ -72,6 +72,9 @@ def test_how_many_needs_a_count_of_what_is_asked():
     assert not counts("Thailand introduced a five-month visa-free policy for Chinese tourists.", tourists)
     films = analyse("第七届澜湄国际电影周一共展映了多少部影片?")
     assert not counts("第七届澜湄国际电影周吸引了代表", counted(films))
+    women = counted(analyse("培训了多少名老挝妇女?"))
+    assert counts("培训了30名老挝妇女", women)
+    assert not counts("为中老两国妇女互学互鉴搭建平台", women)      # 两国 counts countries, not women
     assert counted_zh(analyse("多少家中小微企业获得了贷款?")) == "中小微企业获"
     assert counted_zh(projects) == ""
 

@@ -47,7 +47,6 @@ class Tuning:
     min_clause_chars: int = 120
     per_part: int = 2
 
-
     @classmethod
     def from_settings(cls, s) -> "Tuning":
         if len(s.answer_weights) != len(FEATURES):
@@ -195,8 +194,8 @@ class Assistant:
         """Cosines between each question and its candidate sentences: USE for every question
         (Candidate.sem), and MiniLM for English ones (Candidate.minilm)."""
         dense = getattr(self.index, "dense", {})
-        wanted = [(leg, "sem", [i for i, q in enumerate(analysed) if pools[i]]) for leg in ("multilingual",)]
-        wanted.append(("dense", "minilm", [i for i, q in enumerate(analysed) if pools[i] and q.lang == "en"]))
+        wanted = [("multilingual", "sem", [i for i in range(len(analysed)) if pools[i]]),
+                  ("dense", "minilm", [i for i, q in enumerate(analysed) if pools[i] and q.lang == "en"])]
         for leg, attr, members in wanted:
             if leg not in dense or not members:
                 continue

@@ -1,8 +1,9 @@
 """What a question asks for: its language, content tokens, expected answer type, and its parts.
 
 Answer types: "number" (how many/多少/几), "date" (when/何时), "place" (where/哪里), "person" (who/谁),
-"often" (how often/几年一次), "title" (what was the theme/name, 主题是什么: answered by a quoted name). found(kind, text, question) says whether a text holds an entity of that
-kind that the question itself does not already name.
+"often" (how often/几年一次), "title" (what was the theme/name, 主题是什么: answered by a quoted name).
+found(kind, text, question) says whether a text holds an entity of that kind that the question
+itself does not already name.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from assistant.sentences import terms
 
 ASKS = {
     "money": re.compile(r"\bhow much (?:money|funding|investment|did \S+ (?:contribute|invest|allocate|spend))|"
-                        r"\b(?:the|its|total|planned|amount of) (?:[\w-]+ ){0,3}?(?:investment|funding|cost|budget)\b|多少钱|多少资金|资金|总投资|投资额|"
-                        r"投入了多少|耗资", re.I),
+                        r"\b(?:the|its|total|planned|amount of) (?:[\w-]+ ){0,3}?(?:investment|funding|cost|budget)\b|"
+                        r"多少钱|多少资金|资金|总投资|投资额|投入了多少|耗资", re.I),
     "often": re.compile(r"\bhow often\b|\bhow frequently\b|几年一次|几年开一次|多久|多长时间一次|每隔", re.I),
     "date": re.compile(r"\bwhen\b|\bwhat (?:date|day|month|year|time)\b|\b(?:in|on) (?:what|which) "
                        r"(?:date|day|month|year)\b|\bwhich (?:date|day|month|year)s?\b|何时|什么时候|哪一?年|哪天|"
@@ -238,10 +239,10 @@ def counts(text: str, nouns: frozenset[str], window: int = 6) -> bool:
         if NOT_A_COUNT.fullmatch(tok.rstrip(".,")) or (i and toks[i - 1] == "第"):
             continue                                   # "the 7th film week", 第七届, "in 2023" count nothing
         if NUMBER_WORD.match(tok):
-            following = "".join(toks[i + 1:i + 1 + window])
-            if following[:1] in OTHER_COUNTED and not any(n.startswith(following[0]) for n in nouns):
+            after = toks[i + 1:i + 1 + window]
+            if after and after[0] in OTHER_COUNTED and not any(n.startswith(after[0]) for n in nouns):
                 continue                                   # 两国妇女, 六国代表: a count of countries, not of women
-            ahead = " ".join(BREAKS.split(" ".join(toks[i + 1:i + 1 + window]))[0].split())
+            ahead = " ".join(BREAKS.split(" ".join(after))[0].split())
             if nouns & set(terms(ahead)) or any(n in ahead.replace(" ", "") for n in nouns if not n.isascii()):
                 return True
     return False

@@ -9,6 +9,7 @@ never reads stale vectors. A rebuild reads the old folder first and embeds only 
 has no vector for. Files are read with allow_pickle=False and checked for shape, dtype and finite
 values; anything unexpected is ignored and recomputed. A cache that cannot be written is not kept.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,11 +48,13 @@ def sentence_vectors(texts: list[str], embedder, folder: Path | None, reuse: dic
             return vectors
     known = (reuse or {}).get(embedder.name, {})
     hashes = [text_hash(t) for t in texts]
-    missing = [i for i, h in enumerate(hashes) if h not in known or known[h].shape != (embedder.dim,)]
     vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    missing = []
     for i, h in enumerate(hashes):
         if h in known and known[h].shape == (embedder.dim,):
             vectors[i] = known[h]
+        else:
+            missing.append(i)
     if missing:
         vectors[missing] = np.asarray(embedder.encode([texts[i] for i in missing]), dtype=np.float32)
     if path is not None:

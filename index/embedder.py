@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from collections import OrderedDict
 from typing import Protocol
 
 import numpy as np
@@ -37,10 +38,9 @@ class Recent:
     retrieval has just encoded, and this makes the second time free. Batches larger than `batch`
     (index builds) bypass it."""
 
-    every: "weakref.WeakSet[Recent]"
+    every: "weakref.WeakSet[Recent]" = weakref.WeakSet()     # every instance, for forget_recent()
 
     def __init__(self, size: int = 512, batch: int = 256):
-        from collections import OrderedDict
         self.size, self.batch = size, batch
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -65,9 +65,6 @@ class Recent:
             while len(self._vectors) > self.size:
                 self._vectors.popitem(last=False)
         return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
-
-
-Recent.every = weakref.WeakSet()
 
 
 def forget_recent() -> None:

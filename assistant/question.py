@@ -20,15 +20,17 @@ ASKS = {
                         r"多少钱|多少资金|资金|总投资|投资额|投入了多少|耗资", re.I),
     "often": re.compile(r"\bhow often\b|\bhow frequently\b|几年一次|几年开一次|多久|多长时间一次|每隔", re.I),
     "date": re.compile(r"\bwhen\b|\bwhat (?:date|day|month|year|time)\b|\b(?:in|on) (?:what|which) "
-                       r"(?:date|day|month|year)\b|\bwhich (?:date|day|month|year)s?\b|何时|什么时候|哪一?年|哪天|"
-                       r"几月|几号|哪个月|日期|时间", re.I),
+                       r"(?:date|day|month|year)\b|\bwhich (?:date|day|month|year)s?\b|何时|什么时候|哪一?年|哪一?天|"
+                       r"几月|几号(?![\u4e00-\u9fff])|哪个月|日期|时间", re.I),
     "number": re.compile(r"\bhow (?:many|much|long|far|large|big|high|fast)\b|\bwhat (?:(?:is|was|were|are) )?"
                          r"(?:the )?(?:total |planned )?(?:percentage|share|number|amount|proportion|value|magnitude|"
                          r"total|length|size|volume|rate)\b|\bwhich anniversary\b|\bwhich "
-                         r"(?:numbered|edition)\b|\bby how much\b|多少|几|百分之|多大|多长|多高|第几", re.I),
+                         r"(?:numbered|edition)\b|\bby how much\b|多少|(?<!哪)几|百分之|多大|多长|多高|第几", re.I),
     "place": re.compile(r"\bwhere\b|\b(?:in|at) (?:which|what) (?:city|county|country|province|place|venue|"
                         r"town|village|school)\b|\bwhich (?:city|county|country|province|venue)\b|哪里|在哪|"
                         r"何地|哪个(?:城市|国家|省|县|地方)|哪座|哪儿", re.I),
+    "company": re.compile(r"\b(?:which|what) (?:\w+ )?(?:company|companies|firms?|enterprises?|contractors?|"
+                          r"teams?|corporations?)\b|哪(?:一|几)?家(?:企业|公司)?|哪(?:个|些)(?:企业|公司|团队|队伍)", re.I),
     "title": re.compile(r"\bwhat (?:is|was|were|are) (?:the|its|their) (?:theme|name|title|slogan|motto)s?\b|"
                        r"\bunder what (?:name|theme|title)\b|\bwhat (?:theme|name|title|slogan)\b|"
                        r"主题是什么|什么主题|叫什么|名称是什么|什么名称|口号", re.I),
@@ -68,6 +70,9 @@ FOUND = {
     "person": re.compile(r"(?P<v>" + NAME + r")|(?:主席|总理|部长|书记|省长|大使|国王|外长|总统|首相|主任|司长|领导人|"
                          r"总书记|副总理|委员长|院长|会长)(?P<v3>[\u4e00-\u9fff]{2,4})"),
     "title": re.compile(r"[\"“「《](?P<v>[^\"”」》\n]{4,120})[\"”」》]"),      # a theme or name is quoted
+    # "which company / team": a firm's or a team's name (or a body, below)
+    "company": re.compile(r"(?P<v>(?:[A-Z][\w&'’-]*\s+){1,6}(?:Co\.|Company|Corporation|Group|Ltd|Limited|Inc|Team|"
+                          r"Bank))|(?P<v3>[\u4e00-\u9fff]{2,12}(?:公司|集团|企业|团队|银行))"),
     # who answered by a body: "organized by the China Association ...", 中国外文局亚太传播中心
     "body": re.compile(r"(?P<v>(?:[A-Z][\w'’-]*\s+(?:of\s+|for\s+|and\s+|the\s+)*){1,6}(?:Association|Center|Centre|"
                        r"Ministry|Department|Committee|Council|Government|Group|Institute|University|Bureau|"
@@ -197,7 +202,7 @@ def found(kind: str, text: str, question: Question, strict: bool = True) -> bool
 
 
 COUNTED = re.compile(r"\bhow many\s+((?:[\w’'-]+\s+){0,2}[\w’'-]+)|多少(?:个|名|位|对|座|项|家|条|份|人次|次)?"
-                     r"([\u4e00-\u9fff]{2,4})|几(?:个|名|位|对|座|项|家|条|份)([\u4e00-\u9fff]{2,4})", re.I)
+                     r"([\u4e00-\u9fff]{2,4})|(?<!哪)几(?:个|名|位|对|座|项|家|条|份)([\u4e00-\u9fff]{2,4})", re.I)
 NUMBER_WORD = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?|"
                          r"millions?)\b|[一二两三四五六七八九十百千万]", re.I)
 
@@ -214,7 +219,7 @@ def counted_phrase(question: Question) -> str:
 def counted_zh(question: Question) -> str:
     """What a Chinese "多少X" question counts, up to its first particle (多少家中小微企业获得了贷款 ->
     中小微企业获); '' for other questions."""
-    m = re.search(r"(?:多少|几)(?:个|名|位|对|座|项|家|条|份|部|人次|次)?([\u4e00-\u9fff]{2,10})", question.text)
+    m = re.search(r"(?:多少|(?<!哪)几)(?:个|名|位|对|座|项|家|条|份|部|人次|次)?([\u4e00-\u9fff]{2,10})", question.text)
     return ZH_NOUN_END.split(m.group(1))[0] if m else ""
 
 

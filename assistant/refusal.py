@@ -5,7 +5,11 @@ Signals (all cheap, all computed from what the answer step already has):
             no chosen sentence holds one (a date is not a number; "2023" does not answer "how much";
             a body such as "the China Association for ..." may answer "who"); "how many projects"
             needs a number that counts projects (not an ordinal or a year); "who was the director"
-            needs a sentence that says "director" (a role word: ROLES)
+            needs a sentence that says "director" (a role word: ROLES); "under what theme" needs a
+            quoted name; "which company/team", 哪家企业 a firm's or team's name; "on which day", 哪一天
+            a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS); "the
+            first (inaugural) patrol", 第五次会议 is refused when every chosen sentence names another
+            edition and not that one (other_edition)
   missing   the numbers and ordinals of the question ("the fifth Leaders' Meeting", "in 2021") that
             appear neither in the chosen sentences nor around them: when more than half of them
             (Settings.refuse_max_missing) are missing, the sentences are about something else
@@ -48,7 +52,52 @@ YEAR_OR_ORDINAL = re.compile(r"(?:19|20)\d\d|(?:[1-9]|\d\d+)th")    # what an an
 ROLES = frozenset(terms("director minister ambassador secretary president premier governor mayor chairman "
                          "chairwoman chairperson envoy") + ["主任", "部长", "主席", "总理", "大使", "书记", "省长",
                                                             "市长", "局长", "院长", "会长", "总统", "首相", "秘书"])
-STRICT = {("number",), ("money",), ("date",), ("person",)}        # answer types whose absence means refusal
+STRICT = {("number",), ("money",), ("date",), ("person",), ("title",), ("company",)}        # answer types whose absence means refusal
+# "on which day", 哪一天, 几月几日: a year or a month does not answer; the sentence must give a day
+DAY_ASKED = re.compile(r"\b(?:what|which) (?:exact |specific )?(?:date|day)\b|\bon what date\b|哪一?天|哪一日|几号(?![\u4e00-\u9fff])|几月几日|"
+                       r"具体日期", re.I)
+DAY = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+                 r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)\s*\d{1,2}\b|\b\d{1,2}\s+(?:January|February|March|"
+                 r"April|May|June|July|August|September|October|November|December)|\d{1,2}\s*日|[一二三四五六七八九十]+日")
+
+
+# "多少米", "how many kilometres": the answer is a number in that unit (or its other-language name)
+UNITS = {"length": (r"米|公里|千米|meters?|metres?|kilomet(?:er|re)s?|km", r"(?<![千平])米|公里|千米|meters?|metres?|kilomet(?:er|re)s?|km\b"),
+         "weight": (r"吨|万吨|tons?|tonnes?", r"吨|tons?\b|tonnes?"),
+         "area": (r"公顷|亩|平方米|平方公里|hectares?|square (?:meters?|kilomet(?:er|re)s?)",
+                  r"公顷|亩|平方|hectares?|square"),
+         "power": (r"千瓦|兆瓦|kilowatts?|megawatts?|MW|kW", r"千瓦|兆瓦|瓦|watts?|MW\b|kW\b|GW\b")}
+UNIT_ASKED = {k: re.compile(r"(?:多少|几)(?:" + a + r")|\bhow many (?:" + a + r")\b", re.I) for k, (a, _) in UNITS.items()}
+UNIT_ASKED["length"] = re.compile(UNIT_ASKED["length"].pattern + r"|\blength\b|全长|长度", re.I)   # not "how long": time
+UNIT_SAID = {k: re.compile(r"\d[\d,.]*\s*(?:多|余|多万|余万|万)?\s*(?:" + b + r")(?!\s*/\s*h|/小时|每小时)", re.I)
+             for k, (_, b) in UNITS.items()}
+
+
+def day_missing(q: Question, texts: list[str]) -> bool:
+    """True when the question asks for a day (哪一天, "on what date") and no text gives one."""
+    return bool(DAY_ASKED.search(q.text)) and not any(DAY.search(t) for t in texts)
+
+
+def unit_missing(q: Question, texts: list[str]) -> bool:
+    """True when the question asks for an amount in a unit (多少米) that no text gives."""
+    return any(rx.search(q.text) and not any(UNIT_SAID[k].search(t) for t in texts) for k, rx in UNIT_ASKED.items())
+
+
+EDITION = re.compile(r"\d+th")
+
+
+def other_edition(q: Question, sentences: list[frozenset[str]]) -> bool:
+    """True when the question asks about an edition ("the first forum", 第五次会议) and every chosen
+    sentence names another edition and not that one. "First" said by a sentence proves nothing
+    ("for the first time"), so only an asked "first" counts."""
+    asked = {t for t in q.tokens if EDITION.fullmatch(t)}
+    if not asked:
+        return False
+    for tokens in sentences:
+        said = {t for t in tokens if EDITION.fullmatch(t)}
+        if asked & said or not said - {"1th"}:
+            return False
+    return True
 
 
 def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozenset[str] = frozenset()) -> Signals:
@@ -62,11 +111,17 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
     numbers = {t for t in q.tokens if YEAR_OR_ORDINAL.fullmatch(t)} if len(q.parts) == 1 else set()
     missing = len(numbers - said) / len(numbers) if numbers else 0.0
     cosine = max((h.legs.get("multilingual", 0.0) for h in hits[:3]), default=0.0)
-    kinds = ("person", "body") if q.wants[:1] == ("person",) else q.wants[:1]
+    kinds = {("person",): ("person", "body")}.get(q.wants[:1], q.wants[:1])
     typed = q.wants[:1] not in STRICT or any(found(kind, c.candidate.text, q, strict=False)
                                              for c in choices for kind in kinds)
     if q.wants[:1] == ("person",) and q.focus & ROLES and not any(c.candidate.scores.get("focus") for c in choices):
         typed = False                      # "who was the director?" and no sentence names a director
+    if day_missing(q, [c.candidate.text for c in choices]):
+        typed = False                      # "on which day?" and no sentence gives a day
+    if unit_missing(q, [c.candidate.text for c in choices]):
+        typed = False                      # "多少米?" and no sentence gives metres
+    if len(q.parts) == 1 and other_edition(q, [c.candidate.own for c in choices]):
+        typed = False                      # "the first patrol?" and every sentence is about the 160th
     nouns = counted(q)
     if nouns and not any(counts(c.candidate.text, nouns) or (counted_en and counts(c.candidate.text, counted_en))
                          for c in choices):

@@ -46,7 +46,7 @@ def stem(token: str) -> str:
 
 def terms(text: str) -> list[str]:
     """index.lexical.tokenize (CJK bigrams, lower-cased words), then stemmed; ordinals in one form
-    ("8th", "eighth", 第八次 -> "8th")."""
+    ("8th", "eighth", 第八次 -> "8th"; "inaugural", 首届 -> "1th")."""
     out: list[str] = [f"{_zh_number(m.group(1) or m.group(2))}th" for m in ZH_ORDINAL.finditer(text)]
     for t in tokenize(text):
         if t in ("th", "st", "nd", "rd") and out and out[-1].isdigit():
@@ -54,7 +54,7 @@ def terms(text: str) -> list[str]:
         elif t == "place" and out and out[-1] == "take":
             out[-1] = "hold"                           # "took place" says "was held"
         else:
-            out.append(ORDINALS.get(t) or stem(t))
+            out.append(ORDINALS.get(t) or ("1th" if t == "inaugural" else stem(t)))
     return out
 
 

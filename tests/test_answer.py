@@ -79,6 +79,35 @@ def test_how_many_needs_a_count_of_what_is_asked():
     assert counted_zh(projects) == ""
 
 
+def test_refusal_rules_for_days_units_editions_and_firms():
+    from assistant.refusal import day_missing, other_edition, unit_missing
+    day = analyse("中老双方是在哪一天签署协议的?")
+    assert day_missing(day, ["2025年,中老双方签署协议。"])                     # a year is not a day
+    assert not day_missing(day, ["12月3日,中老双方签署协议。"])
+    assert not day_missing(analyse("2025年4月建成的是几号公路?"), ["71C号国家公路通车"])   # 几号公路: a road's number
+    metres = analyse("大桥全长多少米?")
+    assert unit_missing(metres, ["2025年12月,第五座大桥正式通车。"])
+    assert not unit_missing(metres, ["大桥全长1,170米。"])
+    length = analyse("What is the planned total length of the railway?")
+    assert unit_missing(length, ["The designed speed is 160 km/h."])              # a speed is not a length
+    assert not unit_missing(length, ["The main line is over 390 km long."])
+    assert not unit_missing(analyse("How many projects were signed?"), ["No number here."])   # no unit asked
+    first = analyse("When was the first joint patrol carried out?")
+    assert other_edition(first, [frozenset(terms("the 160th joint patrol concluded"))])
+    assert not other_edition(first, [frozenset(terms("the first joint patrol set off in 2011"))])
+    assert not other_edition(first, [frozenset(terms("the joint patrol set off in 2011"))])     # no edition named
+    assert not other_edition(analyse("When was the joint patrol?"), [frozenset(terms("the 160th patrol"))])
+    assert other_edition(analyse("Where was the inaugural forum held?"), [frozenset(terms("the third forum"))])
+    assert not other_edition(analyse("第十次外长会在哪里举行?"),
+                             [frozenset(terms("the 10th meeting was held for the first time in Anning"))])
+    firm = analyse("越南铁路项目由哪家企业负责承建?")
+    assert firm.wants[0] == "company" and analyse("Which team won the competition?").wants[0] == "company"
+    assert found("company", "由中国铁建股份有限公司承建", firm)
+    assert found("company", "It was built by China Railway Group Limited.", firm)
+    assert not found("company", "越南北部老街省举行开工仪式", firm)
+    assert analyse("具体涉及哪几个方面?").wants == () and counted(analyse("具体涉及哪几个方面?")) == frozenset()
+
+
 def test_chinese_how_many_is_checked_against_english_sentences(assistant):
     """多少个X asks for a count of X; an English sentence answers when a number counts X's translation."""
     english = assistant._counted_english(analyse("建成了多少个分散式供水工程?"))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.question import Question, analyse, found
+from assistant.question import Question, analyse, found, unit_missing
 from assistant.sentences import Sentence, SentenceTable, terms
 from index.types import Hit
 
@@ -117,7 +117,9 @@ def weights_for(q: Question, part: str, table: SentenceTable) -> Need:
                 q.english_focus, frozenset(t for t in own if ORDINAL.fullmatch(t)))
 
 
-def features(c: Candidate, q: Question, wants: tuple[str, ...], need: Need, context: float) -> dict[str, float]:
+def features(c: Candidate, q: Question, wants: tuple[str, ...], need: Need, context: float,
+             part: Question | None = None) -> dict[str, float]:
+    """part: the sub-question a several-part question's row is scored for (else the question)."""
     if q.lang == "zh" and c.sentence.lang == "en" and need.weights_en:
         weights, focus = need.weights_en, need.focus_en
     else:
@@ -131,6 +133,8 @@ def features(c: Candidate, q: Question, wants: tuple[str, ...], need: Need, cont
     else:
         foc = sum(v for t, v in weights.items() if t in c.tokens) / total
     typed = 1.0 if wants and any(found(kind, c.text, q) for kind in wants[:2]) else 0.0
+    if typed and unit_missing(part or q, [c.text]):
+        typed = 0.0                                        # "多远?" wants kilometres, not "the 160th"
     novelty = len(c.own - set(weights)) / len(c.own) if c.own else 0.0
     zh = 1.0 if q.lang == "zh" and c.sentence.lang == "zh" else 0.0
     said = {t for t in c.tokens if ORDINAL.fullmatch(t)}
@@ -154,9 +158,10 @@ class Scored:
 def score_table(cands: list[Candidate], q: Question, table: SentenceTable, context: float) -> Scored:
     parts = []
     for part in q.parts:
-        wants = analyse(part).wants or q.wants
+        sub = analyse(part)
+        wants = sub.wants or q.wants
         need = weights_for(q, part, table)
-        parts.append([features(c, q, wants, need, context) for c in cands])
+        parts.append([features(c, q, wants, need, context, sub) for c in cands])
     need = weights_for(q, q.text, table)
     whole = parts[0] if len(q.parts) == 1 else [features(c, q, q.wants, need, context) for c in cands]
     return Scored(parts, whole, need)

@@ -25,7 +25,7 @@ ASKS = {
     "number": re.compile(r"\bhow (?:many|much|long|far|large|big|high|fast)\b|\bwhat (?:(?:is|was|were|are) )?"
                          r"(?:the )?(?:total |planned )?(?:percentage|share|number|amount|proportion|value|magnitude|"
                          r"total|length|size|volume|rate)\b|\bwhich anniversary\b|\bwhich "
-                         r"(?:numbered|edition)\b|\bby how much\b|多少|(?<!哪)几|百分之|多大|多长|多高|第几", re.I),
+                         r"(?:numbered|edition)\b|\bby how much\b|多少|(?<!哪)几|百分之|多大|多长|多高|多远|第几", re.I),
     "place": re.compile(r"\bwhere\b|\b(?:in|at) (?:which|what) (?:city|county|country|province|place|venue|"
                         r"town|village|school)\b|\bwhich (?:city|county|country|province|venue)\b|哪里|在哪|"
                         r"何地|哪个(?:城市|国家|省|县|地方)|哪座|哪儿", re.I),
@@ -251,3 +251,52 @@ def counts(text: str, nouns: frozenset[str], window: int = 6) -> bool:
             if nouns & set(terms(ahead)) or any(n in ahead.replace(" ", "") for n in nouns if not n.isascii()):
                 return True
     return False
+
+
+# "on which day", 哪一天, 几月几日: a year or a month does not answer; the sentence must give a day
+DAY_ASKED = re.compile(r"\b(?:what|which) (?:exact |specific )?(?:date|day)\b|\bon what date\b|哪一?天|哪一日|"
+                       r"几号(?![\u4e00-\u9fff])|几月几日|具体日期", re.I)
+DAY = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+                 r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)\s*\d{1,2}\b|\b\d{1,2}\s+(?:January|February|March|"
+                 r"April|May|June|July|August|September|October|November|December)|\d{1,2}\s*日|[一二三四五六七八九十]+日")
+# "多少米", "how many kilometres": the answer is a number in that unit (or its other-language name)
+UNITS = {"length": (r"米|公里|千米|meters?|metres?|kilomet(?:er|re)s?|km",
+                   r"(?<![千平])米|公里|千米|meters?|metres?|kilomet(?:er|re)s?|km\b"),
+         "weight": (r"吨|万吨|tons?|tonnes?", r"吨|tons?\b|tonnes?"),
+         "area": (r"公顷|亩|平方米|平方公里|hectares?|square (?:meters?|kilomet(?:er|re)s?)",
+                  r"公顷|亩|平方|hectares?|square"),
+         "power": (r"千瓦|兆瓦|kilowatts?|megawatts?|MW|kW", r"千瓦|兆瓦|瓦|watts?|MW\b|kW\b|GW\b")}
+UNIT_ASKED = {k: re.compile(r"(?:多少|几)(?:" + a + r")|\bhow many (?:" + a + r")\b", re.I)
+              for k, (a, _) in UNITS.items()}
+UNIT_ASKED["length"] = re.compile(UNIT_ASKED["length"].pattern + r"|\blength\b|\bhow far\b|全长|长度|多远|多长距离",
+                                  re.I)                  # not "how long": that may ask for a time
+UNIT_SAID = {k: re.compile(r"\d[\d,.]*\s*(?:多|余|多万|余万|万)?\s*(?:" + b + r")(?!\s*/\s*h|/小时|每小时)", re.I)
+             for k, (_, b) in UNITS.items()}
+
+
+def day_missing(q: Question, texts: list[str]) -> bool:
+    """True when the question asks for a day (哪一天, "on what date") and no text gives one."""
+    return bool(DAY_ASKED.search(q.text)) and not any(DAY.search(t) for t in texts)
+
+
+def unit_missing(q: Question, texts: list[str]) -> bool:
+    """True when the question asks for an amount in a unit (多少米) that no text gives."""
+    return any(rx.search(q.text) and not any(UNIT_SAID[k].search(t) for t in texts)
+               for k, rx in UNIT_ASKED.items())
+
+
+EDITION = re.compile(r"\d+th")
+
+
+def other_edition(q: Question, sentences: list[frozenset[str]]) -> bool:
+    """True when the question asks about an edition ("the first forum", 第五次会议) and every chosen
+    sentence names another edition and not that one. "First" said by a sentence proves nothing
+    ("for the first time"), so only an asked "first" counts."""
+    asked = {t for t in q.tokens if EDITION.fullmatch(t)}
+    if not asked:
+        return False
+    for tokens in sentences:
+        said = {t for t in tokens if EDITION.fullmatch(t)}
+        if asked & said or not said - {"1th"}:
+            return False
+    return True

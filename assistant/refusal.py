@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.question import Question, counted, counts, found
+from assistant.question import Question, counted, counts, day_missing, found, other_edition, unit_missing
 from assistant.sentences import terms
 
 EN_MESSAGE = "The documents do not contain an answer to this question."
@@ -52,52 +52,8 @@ YEAR_OR_ORDINAL = re.compile(r"(?:19|20)\d\d|(?:[1-9]|\d\d+)th")    # what an an
 ROLES = frozenset(terms("director minister ambassador secretary president premier governor mayor chairman "
                          "chairwoman chairperson envoy") + ["主任", "部长", "主席", "总理", "大使", "书记", "省长",
                                                             "市长", "局长", "院长", "会长", "总统", "首相", "秘书"])
-STRICT = {("number",), ("money",), ("date",), ("person",), ("title",), ("company",)}        # answer types whose absence means refusal
-# "on which day", 哪一天, 几月几日: a year or a month does not answer; the sentence must give a day
-DAY_ASKED = re.compile(r"\b(?:what|which) (?:exact |specific )?(?:date|day)\b|\bon what date\b|哪一?天|哪一日|几号(?![\u4e00-\u9fff])|几月几日|"
-                       r"具体日期", re.I)
-DAY = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-                 r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)\s*\d{1,2}\b|\b\d{1,2}\s+(?:January|February|March|"
-                 r"April|May|June|July|August|September|October|November|December)|\d{1,2}\s*日|[一二三四五六七八九十]+日")
-
-
-# "多少米", "how many kilometres": the answer is a number in that unit (or its other-language name)
-UNITS = {"length": (r"米|公里|千米|meters?|metres?|kilomet(?:er|re)s?|km", r"(?<![千平])米|公里|千米|meters?|metres?|kilomet(?:er|re)s?|km\b"),
-         "weight": (r"吨|万吨|tons?|tonnes?", r"吨|tons?\b|tonnes?"),
-         "area": (r"公顷|亩|平方米|平方公里|hectares?|square (?:meters?|kilomet(?:er|re)s?)",
-                  r"公顷|亩|平方|hectares?|square"),
-         "power": (r"千瓦|兆瓦|kilowatts?|megawatts?|MW|kW", r"千瓦|兆瓦|瓦|watts?|MW\b|kW\b|GW\b")}
-UNIT_ASKED = {k: re.compile(r"(?:多少|几)(?:" + a + r")|\bhow many (?:" + a + r")\b", re.I) for k, (a, _) in UNITS.items()}
-UNIT_ASKED["length"] = re.compile(UNIT_ASKED["length"].pattern + r"|\blength\b|全长|长度", re.I)   # not "how long": time
-UNIT_SAID = {k: re.compile(r"\d[\d,.]*\s*(?:多|余|多万|余万|万)?\s*(?:" + b + r")(?!\s*/\s*h|/小时|每小时)", re.I)
-             for k, (_, b) in UNITS.items()}
-
-
-def day_missing(q: Question, texts: list[str]) -> bool:
-    """True when the question asks for a day (哪一天, "on what date") and no text gives one."""
-    return bool(DAY_ASKED.search(q.text)) and not any(DAY.search(t) for t in texts)
-
-
-def unit_missing(q: Question, texts: list[str]) -> bool:
-    """True when the question asks for an amount in a unit (多少米) that no text gives."""
-    return any(rx.search(q.text) and not any(UNIT_SAID[k].search(t) for t in texts) for k, rx in UNIT_ASKED.items())
-
-
-EDITION = re.compile(r"\d+th")
-
-
-def other_edition(q: Question, sentences: list[frozenset[str]]) -> bool:
-    """True when the question asks about an edition ("the first forum", 第五次会议) and every chosen
-    sentence names another edition and not that one. "First" said by a sentence proves nothing
-    ("for the first time"), so only an asked "first" counts."""
-    asked = {t for t in q.tokens if EDITION.fullmatch(t)}
-    if not asked:
-        return False
-    for tokens in sentences:
-        said = {t for t in tokens if EDITION.fullmatch(t)}
-        if asked & said or not said - {"1th"}:
-            return False
-    return True
+# answer types whose absence means refusal
+STRICT = {("number",), ("money",), ("date",), ("person",), ("title",), ("company",)}
 
 
 def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozenset[str] = frozenset()) -> Signals:

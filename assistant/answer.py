@@ -21,6 +21,7 @@ from assistant import refusal
 from assistant.extract import Choice, candidates, select
 from assistant.glossary import glossary_terms
 from assistant.lexicon import Lexicon
+from index.pinyin import english_names, names_in
 from assistant.inputs import InputError, check_k, clean_history, clean_question
 from assistant.question import Question, analyse, counted_zh
 from assistant.sentences import SentenceTable, spell_ordinals, terms
@@ -82,6 +83,7 @@ class Assistant:
         self._rows: dict[tuple[str, int], int] = {}
         self._titles = {d: frozenset(terms(f'{meta.get("title", "")} {meta.get("date", "")[:4]}'))
                         for d, meta in index.documents.items()}
+        self._names = english_names(self.documents.values())       # "baozhipeng" -> {"Bao Zhipeng"}
         self._english_docs = {c.doc_id for c in index.chunks} - {c.doc_id for c in index.chunks if "zh" in c.lang}
         self.last_signals: list[refusal.Signals | None] = []
 
@@ -170,6 +172,9 @@ class Assistant:
             english.update({w: 1.0 for w in words})
             if set(terms(zh)) & q.focus:
                 focus |= words
+        if self.settings.answer_pinyin_names:
+            for zh, names in names_in(q.text, self._names).items():
+                english.update({w: 1.0 for name in names for w in terms(name)})
         return dataclasses.replace(q, english=tuple(english.items()), english_focus=frozenset(focus))
 
     def embed_sentences(self, reuse: dict | None = None) -> int:

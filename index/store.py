@@ -51,6 +51,7 @@ class Index:
         self.dense = dense                    # leg name -> (embedder, faiss index)
         self.meta = meta
         self.lexicon = lexicon                # Chinese -> English words, from the parallel text
+        self._names = None                    # pinyin spelling -> the corpus's English names (translate)
 
     # ---------- building ----------
     @classmethod
@@ -133,6 +134,15 @@ class Index:
         legs = self.candidates(queries, pool, needed)
         return [self.rank(l, w, k, doc_ids=doc_ids, lang=lang) for l, w in zip(legs, per_query)]
 
+    def translate(self, query: str) -> str:
+        """A Chinese query in English words: the lexicon's, and the corpus's names its characters
+        spell in pinyin (鲍志鹏 -> Bao Zhipeng; index/pinyin.py)."""
+        from index.pinyin import english_names, names_in
+        if self._names is None:
+            self._names = english_names(c.text for c in self.chunks)
+        names = {n for found in names_in(query, self._names).values() for n in found}
+        return " ".join([self.lexicon.translate(query), *sorted(names)]).strip()
+
     def candidates(self, queries: list[str], pool: int, legs: set[str] | None = None) -> list[dict]:
         """For each question, leg name -> (row indices, raw scores) of that leg's `pool` best rows."""
         wanted = [leg for leg in self.dense if legs is None or leg in legs]
@@ -141,7 +151,7 @@ class Index:
         for qi, query in enumerate(queries):
             found = {"bm25": top(self.lexical.scores(query), pool)}
             if self.lexicon is not None and (legs is None or "translated" in legs) and is_chinese(query):
-                found["translated"] = top(self.lexical.scores(self.lexicon.translate(query)), pool)
+                found["translated"] = top(self.lexical.scores(self.translate(query)), pool)
             for leg in wanted:
                 scores, rows = self.dense[leg][1].search(vectors[leg][qi:qi + 1], pool)
                 keep = rows[0] >= 0

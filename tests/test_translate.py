@@ -47,3 +47,13 @@ def test_cc_cedict_words_cover_what_the_parallel_text_lacks(tmp_path):
     assert set(lexicon.translate("会议通过的宣言叫什么?").split()) == {"declaration"}
     lexicon.save(tmp_path / "lexicon.json")
     assert Lexicon.load(tmp_path / "lexicon.json").dictionary == dictionary
+
+
+def test_chinese_names_are_read_in_pinyin_against_the_corpus_names():
+    from index.pinyin import english_names, names_in
+    names = english_names(["The article was written by Bao Zhipeng in Chongqing.", "Work was vigorously promoted."])
+    assert names["baozhipeng"] == {"Bao Zhipeng"} and "chongqing" in names
+    found = names_in("鲍志鹏在重庆写了什么?", names)
+    assert found["鲍志鹏"] == {"Bao Zhipeng"} and found["重庆"] == {"Chongqing"}
+    assert names_in("大力推进合作", english_names(["Dali hosted the forum."])) == {}     # 大力 is a word, not Dali
+    assert names_in("大理举办了论坛", english_names(["Dali hosted the forum."]))["大理"] == {"Dali"}

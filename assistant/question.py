@@ -83,8 +83,9 @@ QUESTION_WORDS = frozenset("""many much long often far larg big high how which w
 accord name nam kind typ total numb did does whos among between within about after before during under
 over per via such also other more most than then there each both either""".split())
 ZH_QUESTION = re.compile(r"什么|多少|哪里|哪些|哪个|哪位|哪一|哪|谁|几|吗|呢|是否|如何|怎么|怎样|一共|分别")
-PART_SPLIT_EN = re.compile(r"(?:,? and|,) (?=(?:how|what|which|where|when|who|whose|by how|roughly|in which|on which"
-                           r"|whether)\b)|;\s+|\?\s+(?=\S)", re.I)
+PART_SPLIT_EN = re.compile(r"(?:,? and|,) (?=(?:how|what|which|where|when|who|whose|by how|roughly|whether|"
+                           r"(?:in|on|at|from|for|to|with|under|by) (?:which|what))\b)|, and (?=(?:[\w-]+ ){1,3}?"
+                           r"(?:from|of|in|at|by|for) (?:which|what)\b)|;\s+|\?\s+(?=\S)", re.I)
 PART_SPLIT_ZH = re.compile(r"[，,；;]\s*(?:以及|还有|并且|而且|另外)|；|以及|[？?]\s*(?=\S)")
 ASKING = re.compile(r"\b(?:how|what|which|where|when|who|whom|whose)\b|什么|多少|哪|谁|几|如何|怎", re.I)
 ORD = (r"(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)"

@@ -52,6 +52,9 @@ def test_question_analysis_finds_type_and_parts():
     parts = analyse("Where were the third and the fourth forums held?").parts
     assert parts == ("Where were the third forums held?", "Where were the fourth forums held?")
     assert len(analyse("Where was X issued, and where was Y held?").parts) == 2
+    assert len(analyse("What gathering was held in 2023, and at which place was the forum held?").parts) == 2
+    assert len(analyse("How many projects were built, and staff from which institute took part?").parts) == 2
+    assert len(analyse("China and Laos, which signed the deal, met where?").parts) == 1
     assert len(analyse("2025年论坛结束后,嘉宾体验了哪条廊道?").parts) == 1
     assert analyse("What is the estimated total construction cost of the railway?").wants[0] == "money"
     assert "money" not in analyse("What kind of study funding will be offered?").wants    # a kind, not a sum

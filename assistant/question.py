@@ -259,7 +259,8 @@ DAY_ASKED = re.compile(r"\b(?:what|which) (?:exact |specific )?(?:date|day)\b|\b
                        r"几号(?![\u4e00-\u9fff])|几月几日|具体日期", re.I)
 DAY = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
                  r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)\s*\d{1,2}\b|\b\d{1,2}\s+(?:January|February|March|"
-                 r"April|May|June|July|August|September|October|November|December)|\d{1,2}\s*日|[一二三四五六七八九十]+日")
+                 r"April|May|June|July|August|September|October|November|December)|\d{1,2}\s*日|[一二三四五六七八九十]+日|"
+                 r"\b(?:19|20)\d\d-\d\d-\d\d\b")
 # "多少米", "how many kilometres": the answer is a number in that unit (or its other-language name)
 UNITS = {"length": (r"米|公里|千米|meters?|metres?|kilomet(?:er|re)s?|km",
                    r"(?<![千平])米|公里|千米|meters?|metres?|kilomet(?:er|re)s?|km\b"),

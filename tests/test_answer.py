@@ -87,6 +87,7 @@ def test_refusal_rules_for_days_units_editions_and_firms():
     day = analyse("中老双方是在哪一天签署协议的?")
     assert day_missing(day, ["2025年,中老双方签署协议。"])                     # a year is not a day
     assert not day_missing(day, ["12月3日,中老双方签署协议。"])
+    assert not day_missing(day, ["Date: 2025-04-01"])
     assert not day_missing(analyse("2025年4月建成的是几号公路?"), ["71C号国家公路通车"])   # 几号公路: a road's number
     metres = analyse("大桥全长多少米?")
     assert unit_missing(metres, ["2025年12月,第五座大桥正式通车。"])

@@ -27,9 +27,9 @@ ASKS = {
                          r"total|length|size|volume|rate)\b|\bwhich anniversary\b|\bwhich "
                          r"(?:numbered|edition)\b|\bby how much\b|多少|(?<!哪)几|百分之|多大|多长|多高|多远|第几", re.I),
     "place": re.compile(r"\bwhere\b|\b(?:in|at) (?:which|what) (?:city|county|country|province|place|venue|"
-                        r"town|village|school)\b|\bwhich (?:city|county|country|province|venue)\b|哪里|在哪|"
+                        r"town|village|school)\b(?![’'])|\bwhich (?:city|county|country|province|venue)\b(?![’'])|哪里|在哪|"
                         r"何地|哪个(?:城市|国家|省|县|地方)|哪座|哪儿", re.I),
-    "company": re.compile(r"\b(?:which|what) (?:\w+ )?(?:company|companies|firms?|enterprises?|contractors?|"
+    "company": re.compile(r"\b(?:which|what) (?:[\w’']+ )?(?:company|companies|firms?|enterprises?|contractors?|"
                           r"teams?|corporations?)\b|哪(?:一|几)?家(?:企业|公司)?|哪(?:个|些)(?:企业|公司|团队|队伍)", re.I),
     "title": re.compile(r"\bwhat (?:is|was|were|are) (?:the|its|their) (?:theme|name|title|slogan|motto)s?\b|"
                        r"\bunder what (?:name|theme|title)\b|\bwhat (?:theme|name|title|slogan)\b|"

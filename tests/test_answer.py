@@ -105,7 +105,7 @@ def test_refusal_rules_for_days_units_editions_and_firms():
     assert not other_edition(analyse("第十次外长会在哪里举行?"),
                              [frozenset(terms("the 10th meeting was held for the first time in Anning"))])
     firm = analyse("越南铁路项目由哪家企业负责承建?")
-    assert firm.wants[0] == "company" and analyse("Which team won the competition?").wants[0] == "company"
+    assert firm.wants[0] == "company" and analyse("Which country's team won the open?").wants[0] == "company"
     assert found("company", "由中国铁建股份有限公司承建", firm)
     assert found("company", "It was built by China Railway Group Limited.", firm)
     assert not found("company", "越南北部老街省举行开工仪式", firm)

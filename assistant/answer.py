@@ -21,12 +21,12 @@ from assistant import refusal
 from assistant.extract import Choice, candidates, select
 from assistant.glossary import glossary_terms
 from assistant.lexicon import Lexicon
-from index.pinyin import english_names, names_in
-from assistant.inputs import InputError, check_k, clean_history, clean_question
+from assistant.inputs import InputError, check_doc_ids, check_k, clean_history, clean_question
 from assistant.question import Question, analyse, counted_zh
 from assistant.sentences import SentenceTable, spell_ordinals, terms
 from assistant.types import Answer, Citation
 from assistant.verify import problems
+from index.pinyin import english_names, names_in
 from index.types import Hit
 
 SOURCE_IN_ENGLISH = "来源为英文。"
@@ -121,9 +121,7 @@ class Assistant:
         if doc_ids is not None:
             if isinstance(doc_ids, str) or not all(isinstance(d, str) for d in doc_ids):
                 raise InputError("doc_ids must be a list of document ids")
-            unknown = sorted(set(doc_ids) - set(self.index.documents))
-            if unknown:
-                raise InputError(f"unknown document id {unknown[0]!r}; known: {', '.join(sorted(self.index.documents))}")
+            check_doc_ids(doc_ids, self.index.documents)
 
     def _retrieve(self, searched, analysed, n, doc_ids, lang):
         """Main hits per question, and the merged passages its answer may draw from: the main hits,
@@ -172,9 +170,8 @@ class Assistant:
             english.update({w: 1.0 for w in words})
             if set(terms(zh)) & q.focus:
                 focus |= words
-        if self.settings.answer_pinyin_names:
-            for zh, names in names_in(q.text, self._names).items():
-                english.update({w: 1.0 for name in names for w in terms(name)})
+        for names in names_in(q.text, self._names).values():
+            english.update({w: 1.0 for name in names for w in terms(name)})
         return dataclasses.replace(q, english=tuple(english.items()), english_focus=frozenset(focus))
 
     def embed_sentences(self, reuse: dict | None = None) -> int:

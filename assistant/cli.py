@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from assistant.config import Settings
-from assistant.inputs import InputError, check_k, clean_question, read_queries
+from assistant.inputs import InputError, check_doc_ids, check_k, clean_question, read_queries
 
 
 def _settings(corpus=None, index=None, **over) -> Settings:
@@ -122,7 +122,7 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
     k = check_k(settings.k if k is None else k, settings)
     batch = _batch(question, jsonl, queries, settings)
     index = _open(settings)
-    _check_doc_ids(doc_ids, index)
+    check_doc_ids(doc_ids, index.documents)
     kwargs = dict(weights=language_weights(settings), doc_ids=set(doc_ids) or None, lang=lang,
                   candidates=settings.candidates)
     if batch is not None:
@@ -159,7 +159,7 @@ def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
         raise InputError('no question given; try: lmc ask "Where was the 2025 forum held?"')
     batch = _batch(question, jsonl, queries, settings)
     index = _open(settings)
-    _check_doc_ids(doc_ids, index)
+    check_doc_ids(doc_ids, index.documents)
     assistant = Assistant(index, settings)
     kwargs = dict(k=k, doc_ids=set(doc_ids) or None, lang=lang)
     if batch is not None:
@@ -172,12 +172,6 @@ def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
         click.echo(json.dumps(ask_dict(answer, index.documents), ensure_ascii=False, indent=1))
     else:
         click.echo(answer_text(answer, index.documents))
-
-
-def _check_doc_ids(doc_ids, index) -> None:
-    unknown = sorted(set(doc_ids) - set(index.documents))
-    if unknown:
-        raise InputError(f"unknown document id {unknown[0]!r}; known: {', '.join(sorted(index.documents))}")
 
 
 def _batch(question, jsonl, queries, settings):

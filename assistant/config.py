@@ -48,7 +48,6 @@ class Settings:
     answer_part_k: int = 5                    # ... plus this many per part of a several-part question
     answer_max_chars: int = 400               # the answer's length budget (twice that for several-part questions)
     answer_max_sentences: int = 3
-    answer_pinyin_names: bool = True          # a Chinese question's names read in pinyin (assistant/pinyin.py)
     answer_per_part: int = 2                  # each part of a several-part question gets up to this many sentences
     # sentence score weights: focus, lex, sem, prior, type, novelty, zh, clash, minilm (see assistant/extract.py)
     answer_weights: tuple[float, ...] = (0.5, 1.0, 0.3, 0.4, 0.4, 0.4, 0.1, -0.4, 0.3)

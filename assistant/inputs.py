@@ -54,6 +54,13 @@ def _printable(text: str) -> str:
     return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
 
 
+def check_doc_ids(doc_ids, known) -> None:
+    """Refuse a document id the index does not hold, naming the ones it does."""
+    unknown = sorted(set(doc_ids) - set(known))
+    if unknown:
+        raise InputError(f"unknown document id {unknown[0]!r}; known: {', '.join(sorted(known))}")
+
+
 def check_k(k, settings) -> int:
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= settings.max_k:
         raise InputError(f"k must be a whole number from 1 to {settings.max_k} (got {k!r})")

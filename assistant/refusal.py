@@ -72,9 +72,10 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
                                              for c in choices for kind in kinds)
     if q.wants[:1] == ("person",) and q.focus & ROLES and not any(c.candidate.scores.get("focus") for c in choices):
         typed = False                      # "who was the director?" and no sentence names a director
-    if day_missing(q, [c.candidate.text for c in choices]):
+    texts = [c.candidate.text for c in choices]
+    if day_missing(q, texts):
         typed = False                      # "on which day?" and no sentence gives a day
-    if unit_missing(q, [c.candidate.text for c in choices]):
+    if unit_missing(q, texts):
         typed = False                      # "多少米?" and no sentence gives metres
     if len(q.parts) == 1 and other_edition(q, [c.candidate.own for c in choices]):
         typed = False                      # "the first patrol?" and every sentence is about the 160th

@@ -13,9 +13,8 @@ values; anything unexpected is ignored and recomputed. A cache that cannot be wr
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -88,17 +87,11 @@ def _load(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
 
 def _save(path: Path, vectors: np.ndarray, meta: dict) -> None:
     """The .npy, then its .json sidecar (which names the texts of each row), each by rename."""
+    from index.persist import write_atomic
+    buffer = io.BytesIO()
+    np.save(buffer, vectors, allow_pickle=False)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sentences-", suffix=".npy")
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, vectors, allow_pickle=False)
-        os.replace(tmp, path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sentences-", suffix=".json")
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(meta, f)
-        os.replace(tmp, path.with_suffix(".json"))
+        write_atomic(path, buffer.getvalue())
+        write_atomic(path.with_suffix(".json"), json.dumps(meta))
     except OSError:
         pass

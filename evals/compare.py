@@ -14,7 +14,8 @@ from pathlib import Path
 
 from evals import baseline
 from evals.metrics import NAMES
-from evals.report import HEADS, format_table, write_atomic
+from evals.report import HEADS, format_table
+from index.persist import write_atomic
 
 ONLY = {leg: {"bm25": 0.0, "dense": 0.0, "multilingual": 0.0} | {leg: 1.0}
         for leg in ("bm25", "dense", "multilingual")}

@@ -8,11 +8,10 @@ The folder (default evals/reports/latest) holds report.md (tables and failures),
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from evals.metrics import NAMES
+from index.persist import write_atomic
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "reports" / "latest"
 HEADS = ("Success@1", "Success@5", "Success@10", "R@10", "MRR@10", "nDCG@10")
@@ -83,21 +82,6 @@ def as_json(report, directory: Path | None = None) -> dict:
 
 
 # ---------- the folder ----------
-def write_atomic(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)                 # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write(report, directory: Path) -> Path:
     directory = Path(directory)
     try:

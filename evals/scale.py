@@ -13,6 +13,7 @@ The fused search is also timed with the default thread counts, as the product ru
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -296,9 +297,8 @@ def run_size(n: int, sample_dir: Path, out_dir: Path, timeout: float = 3600) -> 
 
 
 def write_json(path: Path, data) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    from index.persist import write_atomic
+    write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False))
 
 
 def plot(out_dir: Path) -> Path | None:
@@ -324,10 +324,11 @@ def plot(out_dir: Path) -> Path | None:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    path, tmp = out_dir / "scale.png", out_dir / ".scale.png.tmp"
-    fig.savefig(tmp, dpi=110, format="png")
+    from index.persist import write_atomic
+    path, buffer = out_dir / "scale.png", io.BytesIO()
+    fig.savefig(buffer, dpi=110, format="png")
     plt.close(fig)
-    os.replace(tmp, path)
+    write_atomic(path, buffer.getvalue())
     return path
 
 

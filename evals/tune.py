@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 
 from evals import metrics
-from evals.report import HEADS, format_table, write_atomic
+from evals.report import HEADS, format_table
+from index.persist import write_atomic
 
 LEGS = ("bm25", "dense", "multilingual", "translated")        # the order of Settings.weights_en/zh
 SIZES = (400, 600, 800, 1000)

@@ -40,6 +40,22 @@ def _files(directory: Path) -> dict[str, dict]:
     return out
 
 
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a file by a temporary sibling and a rename, so it is never seen half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)                 # mkstemp makes 0600; give the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def save(index, directory: Path) -> None:
     """Write into a temporary sibling, then swap it into place; a crash leaves the old index.
 

@@ -20,6 +20,7 @@ from corpus.lang import is_chinese
 from index.embedder import make_embedder
 from index.fusion import fuse, top
 from index.lexical import LexicalIndex, tokenize
+from index.pinyin import english_names, names_in
 from index.translate import Lexicon
 from index.types import Hit
 
@@ -137,7 +138,6 @@ class Index:
     def translate(self, query: str) -> str:
         """A Chinese query in English words: the lexicon's, and the corpus's names its characters
         spell in pinyin (鲍志鹏 -> Bao Zhipeng; index/pinyin.py)."""
-        from index.pinyin import english_names, names_in
         if self._names is None:
             self._names = english_names(c.text for c in self.chunks)
         names = {n for found in names_in(query, self._names).values() for n in found}

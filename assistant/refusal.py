@@ -10,7 +10,9 @@ Signals (all cheap, all computed from what the answer step already has):
             a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS); "the
             first (inaugural) patrol", 第五次会议 is refused when every chosen sentence names another
             edition and not that one (other_edition)
-  missing   the numbers and ordinals of the question ("the fifth Leaders' Meeting", "in 2021") that
+  missing   the numbers and ordinals of the question's asking sentence ("the fifth Leaders' Meeting",
+            "in 2021"; not those of a background sentence or clause before it: "The forum met in
+            2025; where was the 2024 edition?" asks about 2024 only) that
             appear neither in the chosen sentences nor around them: when more than half of them
             (Settings.refuse_max_missing) are missing, the sentences are about something else
   coverage  the best sentence covers little of the question's weight (Settings.refuse_min_coverage)
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 
 from assistant.question import Question, counted, counts, day_missing, found, other_edition, unit_missing
 from assistant.sentences import terms
+from index.sources import last_sentence
 
 EN_MESSAGE = "The documents do not contain an answer to this question."
 ZH_MESSAGE = "文档中没有关于这个问题的答案。"
@@ -64,7 +67,8 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
     said: set[str] = set()
     for c, around in zip(choices, near):
         said |= c.candidate.context | around
-    numbers = {t for t in q.tokens if YEAR_OR_ORDINAL.fullmatch(t)} if len(q.parts) == 1 else set()
+    asked = set(terms(last_sentence(q.text)))          # not the numbers of a background sentence before it
+    numbers = {t for t in q.tokens if YEAR_OR_ORDINAL.fullmatch(t) and t in asked} if len(q.parts) == 1 else set()
     missing = len(numbers - said) / len(numbers) if numbers else 0.0
     cosine = max((h.legs.get("multilingual", 0.0) for h in hits[:3]), default=0.0)
     kinds = {("person",): ("person", "body")}.get(q.wants[:1], q.wants[:1])

@@ -214,8 +214,12 @@ def _align_positions(zh: list[tuple[int, int]], flat: list[tuple[int, int]]) -> 
     return out
 
 
+STATEMENT = re.compile(r"[.!?。！？][\"'”’)）]*\s*$")     # a sentence that ends like one
+
+
 class SentenceTable:
-    """All sentences of the corpus, their tokens, and inverse sentence frequencies."""
+    """All sentences of the corpus, their tokens, and inverse sentence frequencies; body_start:
+    where each document's first statement begins (before it: its title, breadcrumbs, byline)."""
 
     def __init__(self, documents: dict[str, str]):
         self.texts = documents                                   # doc_id -> text
@@ -233,6 +237,7 @@ class SentenceTable:
         self.n = sum(len(v) for v in self.by_doc.values())
         self._df = df
         self._starts = {d: [s.start for s in v] for d, v in self.by_doc.items()}
+        self.body_start = {d: next((s.start for s in v if STATEMENT.search(s.text)), 0) for d, v in self.by_doc.items()}
 
     def idf(self, token: str) -> float:
         return math.log(1 + (self.n + 1) / (self._df.get(token, 0) + 0.5))

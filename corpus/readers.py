@@ -37,6 +37,13 @@ def _manifest(root: Path) -> dict:
         raise CorpusError(f"{path} is not valid JSON: {exc}") from None
 
 
+def _aliases(value) -> tuple[str, ...]:
+    """The manifest's "aliases": a list of names (a single string is one name)."""
+    if isinstance(value, str):
+        value = [value]
+    return tuple(str(a).strip() for a in value or () if str(a).strip())
+
+
 def document_paths(root: Path) -> list[Path]:
     """The .txt files directly inside root, sorted; links that leave the folder are refused."""
     root = Path(root)
@@ -77,6 +84,7 @@ def load_documents(root: Path | str = DEFAULT_CORPUS, *, max_bytes: int | None =
             date=str(entry.get("date") or ""),
             url=entry.get("url"),
             languages=tuple(entry.get("languages") or ("en",)),
+            aliases=_aliases(entry.get("aliases")),
         ))
     if not docs:
         raise CorpusError(f"every document in {root} is empty")

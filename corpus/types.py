@@ -14,10 +14,12 @@ class Document:
     date: str = ""
     url: str | None = None
     languages: tuple[str, ...] = ("en",)
+    aliases: tuple[str, ...] = ()    # other names a reader may call it by: "Belt and Road Portal", 一带一路网
 
     def meta(self) -> dict:
         return {"doc_id": self.doc_id, "title": self.title, "publisher": self.publisher,
-                "date": self.date, "url": self.url, "languages": list(self.languages)}
+                "date": self.date, "url": self.url, "languages": list(self.languages),
+                "aliases": list(self.aliases)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,17 +56,19 @@ def _order(prefer: tuple | None):
 
 def tune_weights(index, questions: list[dict], spans: dict, settings, legs: tuple[str, ...],
                  k: int = metrics.K, prefer: tuple | None = None) -> list[dict]:
-    """One row per weight setting over `legs` (weights in Settings' order, + figures), best first."""
+    """One row per weight setting over `legs` (weights in Settings' order, + figures), best first; the
+    named-document boost (Settings.source_weight) stays as set, as in the product's search."""
     from evals.run import judge
     if not questions:
         return []
     pool = min(len(index.chunks), max(settings.candidates, k))
     candidates = index.candidates([q["question"] for q in questions], pool)
+    named = [index.named(q["question"]) for q in questions]
     width = len(settings.weights_en)
     rows = []
     for w in grid(len(legs)):
-        weights = dict.fromkeys(LEGS, 0.0) | dict(zip(legs, w))
-        results = [index.rank(c, weights, k) for c in candidates]
+        weights = dict.fromkeys(LEGS, 0.0) | dict(zip(legs, w)) | {"source": settings.source_weight}
+        results = [index.rank(c, weights, k, named=n) for c, n in zip(candidates, named)]
         judged, _, _, _ = judge(questions, results, spans, k)
         rows.append({"weights": tuple(weights[leg] for leg in LEGS[:width]),
                      **metrics.average([r["figures"] for r in judged])})

@@ -21,6 +21,7 @@ from index.embedder import make_embedder
 from index.fusion import fuse, top
 from index.lexical import LexicalIndex, tokenize
 from index.pinyin import english_names, names_in
+from index.sources import Sources
 from index.translate import Lexicon
 from index.types import Hit
 
@@ -48,6 +49,7 @@ class Index:
                  dense: dict[str, tuple[object, object]], meta: dict, lexicon: Lexicon | None = None):
         self.chunks = chunks
         self.documents = documents            # doc_id -> metadata
+        self.sources = Sources(documents)     # which documents a query names
         self.lexical = lexical
         self.dense = dense                    # leg name -> (embedder, faiss index)
         self.meta = meta
@@ -133,7 +135,8 @@ class Index:
         per_query = [weights(q) if callable(weights) else (weights or DEFAULT_WEIGHTS) for q in queries]
         needed = {leg for w in per_query for leg, x in w.items() if x > 0}
         legs = self.candidates(queries, pool, needed)
-        return [self.rank(l, w, k, doc_ids=doc_ids, lang=lang) for l, w in zip(legs, per_query)]
+        named = [self.named(q) if w.get("source", 0) > 0 else frozenset() for q, w in zip(queries, per_query)]
+        return [self.rank(l, w, k, doc_ids=doc_ids, lang=lang, named=n) for l, w, n in zip(legs, per_query, named)]
 
     def translate(self, query: str) -> str:
         """A Chinese query in English words: the lexicon's, and the corpus's names its characters
@@ -142,6 +145,10 @@ class Index:
             self._names = english_names(c.text for c in self.chunks)
         names = {n for found in names_in(query, self._names).values() for n in found}
         return " ".join([self.lexicon.translate(query), *sorted(names)]).strip()
+
+    def named(self, query: str) -> frozenset[str]:
+        """The documents the query's asking sentence names (index/sources.py)."""
+        return self.sources.asked(query)[0]
 
     def candidates(self, queries: list[str], pool: int, legs: set[str] | None = None) -> list[dict]:
         """For each question, leg name -> (row indices, raw scores) of that leg's `pool` best rows."""
@@ -159,9 +166,16 @@ class Index:
             out.append(found)
         return out
 
-    def rank(self, legs: dict, weights: dict, k: int, *, doc_ids=None, lang=None) -> list[Hit]:
-        """Fuse one question's leg candidates with `weights` and return its k best hits."""
+    def rank(self, legs: dict, weights: dict, k: int, *, doc_ids=None, lang=None,
+             named: frozenset[str] = frozenset()) -> list[Hit]:
+        """Fuse one question's leg candidates with `weights` and return its k best hits; the
+        passages of the documents the question names (`named`, index/sources.py) gain
+        weights["source"]."""
         fused = fuse(legs, weights)
+        if named and weights.get("source", 0) > 0:
+            for row in fused:
+                if self.chunks[row].doc_id in named:
+                    fused[row] += weights["source"]
         raw = {leg: dict(zip(rows.tolist(), scores.tolist())) for leg, (rows, scores) in legs.items()}
         order = sorted(fused, key=lambda row: (-fused[row], row))
         hits = []

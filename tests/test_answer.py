@@ -206,11 +206,18 @@ def test_chinese_question_answered_from_an_english_source_says_so(assistant):
     ("澜湄青年天体科学研究中心的首任主任是谁?", ZH_MESSAGE),
     ("How much money did the fund spend on the Dali forum?", EN_MESSAGE),
     ("a", EN_MESSAGE),                                   # nothing to match: refused, not "III. [1]"
+    ("The Dali forum was held in 2025; where was the 2022 forum held?", EN_MESSAGE),   # 2025 is background
 ])
 def test_unanswerable_is_refused_in_the_users_language(assistant, question, message):
     a = assistant.ask(question)
     assert a.refused and a.text == message and a.citations == ()
     assert a.hits, "the closest passages are kept for the renderer"
+
+
+@pytest.mark.model
+def test_a_background_clause_does_not_make_the_question_about_it(assistant):
+    a = assistant.ask("The Dali forum was held in 2025; where was it held?")
+    assert not a.refused and "Dali" in a.text
 
 
 @pytest.mark.model

@@ -1,7 +1,8 @@
 """What a question asks for: its language, content tokens, expected answer type, and its parts.
 
 Answer types: "number" (how many/多少/几), "date" (when/何时), "place" (where/哪里), "person" (who/谁),
-"often" (how often/几年一次), "title" (what was the theme/name, 主题是什么: answered by a quoted name).
+"often" (how often/几年一次), "title" (what was the theme/name, 主题是什么: answered by a quoted name),
+"list" (which areas, 哪些领域: answered by an enumeration, "A, B and C", A、B和C).
 found(kind, text, question) says whether a text holds an entity of that kind that the question
 itself does not already name.
 """
@@ -27,7 +28,7 @@ ASKS = {
                          r"total|length|size|volume|rate)\b|\bwhich anniversary\b|\bwhich "
                          r"(?:numbered|edition)\b|\bby how much\b|多少|(?<!哪)几|百分之|多大|多长|多高|多远|第几", re.I),
     "place": re.compile(r"\bwhere\b|\b(?:in|at) (?:which|what) (?:city|county|country|province|place|venue|"
-                        r"town|village|school)\b(?![’'])|\bwhich (?:city|county|country|province|venue)\b(?![’'])|哪里|在哪|"
+                        r"town|village|school)\b(?![’'])|\bwhich (?:city|county|country|province|venue)\b(?![’'])|哪里|在哪(?![些个位家种类项几一])|"
                         r"何地|哪个(?:城市|国家|省|县|地方)|哪座|哪儿", re.I),
     "company": re.compile(r"\b(?:which|what) (?:[\w’']+ )?(?:company|companies|firms?|enterprises?|contractors?|"
                           r"teams?|corporations?)\b|哪(?:一|几)?家(?:企业|公司)?|哪(?:个|些)(?:企业|公司|团队|队伍)", re.I),
@@ -36,6 +37,12 @@ ASKS = {
                        r"主题是什么|什么主题|叫什么|名称是什么|什么名称|口号", re.I),
     "person": re.compile(r"(?:^|[,;:]\s*|\band\s+|\bwith\s+)(?:who|whom|whose)\b|\bwhich (?:official|minister|"
                          r"leader|person|president|premier|king|figure|diplomat|envoy)\b|谁|哪位", re.I),
+    # "which areas", "what are the three pillars", 哪些领域, 哪几个方面: answered by an enumeration
+    "list": re.compile(r"\b(?:which|what)\s+(?:(?:are|were)\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:areas|fields|"
+                       r"domains|sectors|aspects|pillars|priorities|activities|events|forms|kinds|types|measures|"
+                       r"documents|topics|issues|crimes|programs|programmes|initiatives|outcomes|achievements|"
+                       r"proposals|suggestions|goals|tasks|elements|ways)\b|哪些|哪几(?:个|项|类|种|大)?(?:方面|领域|"
+                       r"方式|形式|类|种|活动|措施|文件|支柱)", re.I),
 }
 MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
          r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)")
@@ -73,6 +80,10 @@ FOUND = {
     # "which company / team": a firm's or a team's name (or a body, below)
     "company": re.compile(r"(?P<v>(?:[A-Z][\w&'’-]*\s+){1,6}(?:Co\.|Company|Corporation|Group|Ltd|Limited|Inc|Team|"
                           r"Bank))|(?P<v3>[\u4e00-\u9fff]{2,12}(?:公司|集团|企业|团队|银行))"),
+    # an enumeration: "A, B and C", "areas: A, B, C", A、B和C
+    "list": re.compile(r"[^,;:.]{1,60},\s*[^,;:.]{1,60},?\s+(?:and|or|as well as)\s+\w|:\s*[^,;:.]{1,60}(?:,\s*[^,;:.]"
+                       r"{1,60}){2,}|[^、，。；\s]{1,20}(?:、[^、，。；\s]{1,20}){2,}|[^、，。；\s]{1,20}、[^、，。；\s]{1,20}"
+                       r"(?:和|及|以及|与)[^、，。；\s]{1,20}"),
     # who answered by a body: "organized by the China Association ...", 中国外文局亚太传播中心
     "body": re.compile(r"(?P<v>(?:[A-Z][\w'’-]*\s+(?:of\s+|for\s+|and\s+|the\s+)*){1,6}(?:Association|Center|Centre|"
                        r"Ministry|Department|Committee|Council|Government|Group|Institute|University|Bureau|"

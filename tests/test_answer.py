@@ -62,6 +62,12 @@ def test_question_analysis_finds_type_and_parts():
     assert theme.wants == ("title",) and analyse("论坛的主题是什么?").wants == ("title",)
     assert found("title", 'The theme of this year\'s forum is "Building the Future Together".', theme)
     assert not found("title", "The theme of this forum embodies the spirit of unity.", theme)
+    areas = analyse("双方在哪些领域开展合作?")
+    assert areas.wants == ("list",) and analyse("What are the three goals of the plan?").wants == ("list",)
+    assert analyse("What did the plan focus on?").wants == () and analyse("Which city hosted it?").wants == ("place",)
+    assert found("list", "The plan covers three goals: trade, tourism and health.", areas)
+    assert found("list", "合作涵盖教育、医疗和农业。", areas) and found("list", "合作涵盖教育、医疗、农业等领域。", areas)
+    assert not found("list", "The two sides signed a trade agreement in 2024.", areas)
 
 
 def test_how_many_needs_a_count_of_what_is_asked():
@@ -109,7 +115,7 @@ def test_refusal_rules_for_days_units_editions_and_firms():
     assert found("company", "由中国铁建股份有限公司承建", firm)
     assert found("company", "It was built by China Railway Group Limited.", firm)
     assert not found("company", "越南北部老街省举行开工仪式", firm)
-    assert analyse("具体涉及哪几个方面?").wants == () and counted(analyse("具体涉及哪几个方面?")) == frozenset()
+    assert analyse("具体涉及哪几个方面?").wants == ("list",) and counted(analyse("具体涉及哪几个方面?")) == frozenset()
 
 
 def test_chinese_how_many_is_checked_against_english_sentences(assistant):

@@ -13,7 +13,8 @@ bilingual document stands with its aligned English translation). Its features:
   zh       a Chinese sentence for a Chinese question
   source   it belongs to the body of a document the question names ("according to the Belt and
            Road Portal"), not to the title, breadcrumbs and date line before the first statement
-  clash    it names another ordinal than the one asked ("the 8th meeting" for "the 10th"), or only
+  clash    it names another ordinal than the one asked ("the 8th meeting" for "the 10th"), only
+           other years (2025 for a question on 2023), or only
            other Mekong countries than the ones asked (中泰贸易 for a question on 中缅贸易)
 A Chinese question is matched against English sentences through its English terms (lexicon.py,
 glossary.py). Each part of a several-part question gets its best sentence; then further sentences
@@ -32,6 +33,7 @@ from index.types import Hit
 
 CLAUSE_END = re.compile(r"[，；：、]|[,;:](?!\d)")
 ORDINAL = re.compile(r"(?:[2-9]|\d\d+)th")        # "the 8th meeting" is not about "the 10th meeting"
+YEAR = re.compile(r"(?:19|20)\d\d")               # nor "a 2025 event" about "the 2023 one"
 LIST_END = re.compile(r"\s*(?:and|or|as well as|以及|和)\b")
 
 
@@ -107,6 +109,7 @@ class Need:
     weights_en: dict
     focus_en: frozenset
     ordinals: frozenset = frozenset()      # "8th", "10th": what the part is about, not another one
+    years: frozenset = frozenset()         # "2023": likewise
 
 
 def weights_for(q: Question, part: str, table: SentenceTable) -> Need:
@@ -114,11 +117,13 @@ def weights_for(q: Question, part: str, table: SentenceTable) -> Need:
     english = {t: table.idf(t) * conf for t, conf in q.english}
     if part == q.text:
         ordinals = frozenset(t for t in q.tokens if ORDINAL.fullmatch(t))
-        return Need({t: table.idf(t) for t in q.tokens}, q.focus, english, q.english_focus, ordinals)
+        return Need({t: table.idf(t) for t in q.tokens}, q.focus, english, q.english_focus, ordinals,
+                    frozenset(t for t in q.tokens if YEAR.fullmatch(t)))
     sub = analyse(part)
     own = set(sub.tokens)
     return Need({t: table.idf(t) * (1.0 if t in own else 0.35) for t in q.tokens}, sub.focus, english,
-                q.english_focus, frozenset(t for t in own if ORDINAL.fullmatch(t)))
+                q.english_focus, frozenset(t for t in own if ORDINAL.fullmatch(t)),
+                frozenset(t for t in own if YEAR.fullmatch(t)))
 
 
 def features(c: Candidate, q: Question, wants: tuple[str, ...], need: Need, context: float,
@@ -144,6 +149,9 @@ def features(c: Candidate, q: Question, wants: tuple[str, ...], need: Need, cont
     zh = 1.0 if q.lang == "zh" and c.sentence.lang == "zh" else 0.0
     said = {t for t in c.tokens if ORDINAL.fullmatch(t)}
     clash = 1.0 if need.ordinals and said and not need.ordinals & said else 0.0
+    years = {t for t in c.tokens if YEAR.fullmatch(t)}
+    if need.years and years and not need.years & years:
+        clash = 1.0
     asked = countries(q.text)
     if asked and not clash:
         named = countries(c.text)

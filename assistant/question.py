@@ -190,15 +190,30 @@ def analyse(text: str) -> Question:
                     focus=focus_tokens(text, lang))
 
 
+SPACE = re.compile(r"[^\S\n]")
+LEADING_TITLES = re.compile(r"^(?:(?:Prime|Deputy|Vice|Senior|General|Foreign|State|" + TITLE[3:-1] + r")\s+)+")
+
+
+def plain(text: str) -> str:
+    """Every space as " " (a document's no-break spaces, "in\xa0Phnom Penh", would hide names from
+    the patterns here); the same length, so offsets hold."""
+    return SPACE.sub(" ", text)
+
+
 def found(kind: str, text: str, question: Question, strict: bool = True) -> bool:
     """True when `text` holds an entity of this kind that is not already in the question.
     strict=False accepts any capitalised name as a person's (for refusing, where a miss costs more)."""
+    text = plain(text)
     asked = question.text.lower()
     for m in FOUND[kind].finditer(text):
         named = [v for k, v in m.groupdict().items() if v] if m.groupdict() else []
         value = named[0] if named else m.group()
         if kind == "place" and NOT_PLACE.match(value):
             continue
+        if kind == "person" and m.group("v"):
+            value = LEADING_TITLES.sub("", value)          # "Prime Minister Hun Manet" -> "Hun Manet"
+            if " " not in value:
+                continue
         if kind in ("place", "person") and INSTITUTION & set(value.split()):
             continue
         if strict and kind == "person" and m.group("v") and not TITLE_NEAR.search(text, max(0, m.start() - 60),
@@ -253,7 +268,7 @@ BREAKS = re.compile(r"\b(?:for|to|in|on|at|by|from|with|into|through|during|afte
 def counts(text: str, nouns: frozenset[str], window: int = 6) -> bool:
     """True when a number stands within `window` terms before one of the counted nouns, with no
     preposition between them ("a five-month visa-free policy for Chinese tourists" counts no tourists)."""
-    toks = re.findall(r"[A-Za-z0-9][A-Za-z0-9’'.,-]*|[\u4e00-\u9fff]", text)
+    toks = re.findall(r"[A-Za-z0-9][A-Za-z0-9’'.,-]*|[\u4e00-\u9fff]", plain(text))
     for i, tok in enumerate(toks):
         if NOT_A_COUNT.fullmatch(tok.rstrip(".,")) or (i and toks[i - 1] == "第"):
             continue                                   # "the 7th film week", 第七届, "in 2023" count nothing
@@ -291,12 +306,12 @@ UNIT_SAID = {k: re.compile(r"\d[\d,.]*\s*(?:多|余|多万|余万|万)?\s*(?:" +
 
 def day_missing(q: Question, texts: list[str]) -> bool:
     """True when the question asks for a day (哪一天, "on what date") and no text gives one."""
-    return bool(DAY_ASKED.search(q.text)) and not any(DAY.search(t) for t in texts)
+    return bool(DAY_ASKED.search(q.text)) and not any(DAY.search(plain(t)) for t in texts)
 
 
 def unit_missing(q: Question, texts: list[str]) -> bool:
     """True when the question asks for an amount in a unit (多少米) that no text gives."""
-    return any(rx.search(q.text) and not any(UNIT_SAID[k].search(t) for t in texts)
+    return any(rx.search(q.text) and not any(UNIT_SAID[k].search(plain(t)) for t in texts)
                for k, rx in UNIT_ASKED.items())
 
 

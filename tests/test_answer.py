@@ -63,6 +63,11 @@ def test_question_analysis_finds_type_and_parts():
     assert theme.wants == ("title",) and analyse("论坛的主题是什么?").wants == ("title",)
     assert found("title", 'The theme of this year\'s forum is "Building the Future Together".', theme)
     assert not found("title", "The theme of this forum embodies the spirit of unity.", theme)
+    where = analyse("培训是在哪座城市举办的?")
+    assert found("place", "a training program in\xa0Phnom Penh\xa0for teachers", where)   # no-break spaces
+    who = analyse("Who attended for Laos?")
+    assert found("person", "It was attended by Prime\xa0Minister Sonexay Siphandone of Laos.", who)
+    assert not found("person", "It was attended by the Prime Minister of Laos.", who)
     areas = analyse("双方在哪些领域开展合作?")
     assert areas.wants == ("list",) and analyse("What are the three goals of the plan?").wants == ("list",)
     assert analyse("What did the plan focus on?").wants == () and analyse("Which city hosted it?").wants == ("place",)

@@ -7,7 +7,9 @@ Signals (all cheap, all computed from what the answer step already has):
             needs a number that counts projects (not an ordinal or a year); "who was the director"
             needs a sentence that says "director" (a role word: ROLES); "under what theme" needs a
             quoted name; "which company/team", 哪家企业 a firm's or team's name; "on which day", 哪一天
-            a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS); "the
+            a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS); only
+            the chosen sentences that name no other edition, year or country than the question's
+            count ("which day did the third forum open?" is not answered by the fourth's date); "the
             first (inaugural) patrol", 第五次会议 is refused when every chosen sentence names another
             edition and not that one (other_edition)
   missing   the numbers and ordinals of the question's asking sentence ("the fifth Leaders' Meeting",
@@ -72,6 +74,9 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
     missing = len(numbers - said) / len(numbers) if numbers else 0.0
     cosine = max((h.legs.get("multilingual", 0.0) for h in hits[:3]), default=0.0)
     kinds = {("person",): ("person", "body")}.get(q.wants[:1], q.wants[:1])
+    edition_free = [c for c in choices if not c.candidate.scores.get("clash")]
+    if edition_free and len(q.parts) == 1:
+        choices = edition_free             # a sentence about another edition or year does not give the answer
     typed = q.wants[:1] not in STRICT or any(found(kind, c.candidate.text, q, strict=False)
                                              for c in choices for kind in kinds)
     if q.wants[:1] == ("person",) and q.focus & ROLES and not any(c.candidate.scores.get("focus") for c in choices):

@@ -357,3 +357,25 @@ def test_sentence_features_see_other_years_editions_and_the_named_source():
     assert row["In 2023 the countries held a media summit."]["source"] == 1.0
     assert row["In 2023 the countries also held a trade fair."]["source"] == 0.0   # another document
     assert row["Home / News"]["source"] == 0.0                              # before the first statement
+
+
+def test_a_date_of_another_edition_does_not_answer_which_day():
+    from assistant import refusal
+    from assistant.answer import Tuning
+    from assistant.config import Settings
+    from assistant.extract import candidates, select
+    from assistant.sentences import SentenceTable
+    from corpus.types import Chunk
+    from index.types import Hit
+    text = ("The 4th water forum opened on September 24 in Wuhan. The 3rd water forum was held in Beijing "
+            "to deepen water cooperation. Experts from six countries attended the 3rd water forum.")
+    table = SentenceTable({"w.txt": text})
+    hits = [Hit(Chunk("w.txt#0", "w.txt", text, 0, len(text)), 1.0, 1)]
+
+    def typed(question):
+        q = analyse(question)
+        choices = select(candidates(table, hits, q), q, table, Tuning.from_settings(Settings()))
+        assert choices
+        return refusal.measure(q, choices, hits, [set() for _ in choices]).typed
+    assert not typed("On which day did the 3rd water forum open?")      # only the 4th's day is given
+    assert typed("On which day did the 4th water forum open?")

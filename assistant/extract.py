@@ -14,7 +14,8 @@ bilingual document stands with its aligned English translation). Its features:
   source   it belongs to the body of a document the question names ("according to the Belt and
            Road Portal"), not to the title, breadcrumbs and date line before the first statement
   clash    it names another ordinal than the one asked ("the 8th meeting" for "the 10th"), only
-           other years (2025 for a question on 2023), or only
+           other years (2025 for a question on 2023; a sentence that names no year has its
+           document title's: "Top 10 News of Lancang-Mekong Cooperation in 2025"), or only
            other Mekong countries than the ones asked (中泰贸易 for a question on 中缅贸易)
 A Chinese question is matched against English sentences through its English terms (lexicon.py,
 glossary.py). Each part of a several-part question gets its best sentence; then further sentences
@@ -61,6 +62,7 @@ class Candidate:
     minilm: float = 0.0
     prior: float = 0.0
     body: bool = True                       # after its document's first statement (SentenceTable.body_start)
+    doc_years: frozenset = frozenset()      # the years its document's title names ("Top 10 News ... 2023")
     scores: dict = field(default_factory=dict)
 
 
@@ -72,8 +74,10 @@ class Choice:
     score: float
 
 
-def candidates(table: SentenceTable, hits: list[Hit], q: Question, titles: dict | None = None) -> list[Candidate]:
-    """The sentences of the hits' passages (Chinese ones for a Chinese question where there are any)."""
+def candidates(table: SentenceTable, hits: list[Hit], q: Question, titles: dict | None = None,
+               years: dict | None = None) -> list[Candidate]:
+    """The sentences of the hits' passages (Chinese ones for a Chinese question where there are any).
+    titles: doc_id -> tokens of its title and date; years: doc_id -> the years its title names."""
     out, seen = [], set()
     top = max((h.score for h in hits), default=0.0) or 1.0
     for hit in hits:
@@ -96,7 +100,8 @@ def candidates(table: SentenceTable, hits: list[Hit], q: Question, titles: dict 
                 text = f"{s.text}\n{par}"
             context = table.near(s) | (titles or {}).get(s.doc_id, frozenset())
             out.append(Candidate(s, hit, tokens, text, context, own, prior=hit.score / top,
-                                 body=s.start >= table.body_start.get(s.doc_id, 0)))
+                                 body=s.start >= table.body_start.get(s.doc_id, 0),
+                                 doc_years=(years or {}).get(s.doc_id, frozenset())))
     return out
 
 
@@ -149,7 +154,7 @@ def features(c: Candidate, q: Question, wants: tuple[str, ...], need: Need, cont
     zh = 1.0 if q.lang == "zh" and c.sentence.lang == "zh" else 0.0
     said = {t for t in c.tokens if ORDINAL.fullmatch(t)}
     clash = 1.0 if need.ordinals and said and not need.ordinals & said else 0.0
-    years = {t for t in c.tokens if YEAR.fullmatch(t)}
+    years = {t for t in c.tokens if YEAR.fullmatch(t)} or c.doc_years     # else its document's (title) years
     if need.years and years and not need.years & years:
         clash = 1.0
     asked = countries(q.text)

@@ -344,16 +344,20 @@ def test_sentence_features_see_other_years_editions_and_the_named_source():
     from index.types import Hit
     docs = {"a.txt": "Home / News\n\nIn 2023 the countries held a media summit. In 2025 they held a film week. "
                      "The 8th meeting was held in Beijing.",
-            "b.txt": "In 2023 the countries also held a trade fair."}
+            "b.txt": "In 2023 the countries also held a trade fair.",
+            "c.txt": "The countries held a film week."}
     table = SentenceTable(docs)
     hits = [Hit(Chunk(f"{d}#0", d, t, 0, len(t)), 1.0, i + 1) for i, (d, t) in enumerate(docs.items())]
     q = analyse("Which event was held in 2023 according to the portal?")
     q = dataclasses.replace(q, sources=frozenset({"a.txt"}))
-    rows = score_table(cands := candidates(table, hits, q), q, table, 0.6).whole
+    title_years = {"c.txt": frozenset({"2025"}), "b.txt": frozenset({"2024"})}     # "Top 10 News of 2025"
+    rows = score_table(cands := candidates(table, hits, q, years=title_years), q, table, 0.6).whole
     row = {c.sentence.text: f for c, f in zip(cands, rows)}
     assert row["In 2025 they held a film week."]["clash"] == 1.0           # only another year
     assert row["In 2023 the countries held a media summit."]["clash"] == 0.0
     assert row["The 8th meeting was held in Beijing."]["clash"] == 0.0     # no year: no clash
+    assert row["The countries held a film week."]["clash"] == 1.0          # no year: its title's, 2025
+    assert row["In 2023 the countries also held a trade fair."]["clash"] == 0.0   # its own year first
     assert row["In 2023 the countries held a media summit."]["source"] == 1.0
     assert row["In 2023 the countries also held a trade fair."]["source"] == 0.0   # another document
     assert row["Home / News"]["source"] == 0.0                              # before the first statement

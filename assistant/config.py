@@ -37,6 +37,9 @@ class Settings:
     # Zaduo question's passage first (tests/test_retrieval.py): see README "Evaluation")
     weights_en: tuple[float, ...] = (0.6, 0.3, 0.1, 0.0)
     weights_zh: tuple[float, ...] = (0.2, 0.0, 0.3, 0.5)
+    year_weight: float = 0.5                  # taken from the fused score of a passage that names only other
+                                              # years than the question's (or, naming none, whose document's
+                                              # title does): dev MRR@10 0.872 -> 0.917, flat from 0.4 to 1.0
     source_weight: float = 0.3                # added to the fused score of the passages of a document the
                                               # question names ("according to the Belt and Road Portal")
     # scale (lmc bench measures these; see README "Performance")
@@ -73,7 +76,8 @@ class Settings:
     def weights(self, lang: str) -> dict[str, float]:
         """Fusion weights for a question in `lang` ("zh" or anything else for English)."""
         w = self.weights_zh if lang == "zh" else self.weights_en
-        return {**dict(zip(("bm25", "dense", "multilingual", "translated"), w)), "source": self.source_weight}
+        return {**dict(zip(("bm25", "dense", "multilingual", "translated"), w)), "source": self.source_weight,
+                "year": self.year_weight}
 
     def ann_params(self) -> dict:
         """Keyword arguments of index.ann.make_faiss_index."""

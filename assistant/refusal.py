@@ -9,7 +9,10 @@ Signals (all cheap, all computed from what the answer step already has):
             quoted name; "which company/team", 哪家企业 a firm's or team's name; "on which day", 哪一天
             a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS); only
             the chosen sentences that name no other edition, year or country than the question's
-            count ("which day did the third forum open?" is not answered by the fourth's date); "the
+            count ("which day did the third forum open?" is not answered by the fourth's date), and
+            when a sentence about another edition or year covers more of the question than every
+            sentence about the asked one (lex, by more than TOPIC_MARGIN), the documents
+            speak of the topic only for another year ("the 2023 programme?" and only the 2025 one); "the
             first (inaugural) patrol", 第五次会议 is refused when every chosen sentence names another
             edition and not that one (other_edition)
   missing   the numbers and ordinals of the question's asking sentence ("the fifth Leaders' Meeting",
@@ -57,6 +60,7 @@ YEAR_OR_ORDINAL = re.compile(r"(?:19|20)\d\d|(?:[1-9]|\d\d+)th")    # what an an
 ROLES = frozenset(terms("director minister ambassador secretary president premier governor mayor chairman "
                          "chairwoman chairperson envoy") + ["主任", "部长", "主席", "总理", "大使", "书记", "省长",
                                                             "市长", "局长", "院长", "会长", "总统", "首相", "秘书"])
+TOPIC_MARGIN = 0.1          # dev: the same figures from 0 to 0.2
 # answer types whose absence means refusal
 STRICT = {("number",), ("money",), ("date",), ("person",), ("title",), ("company",)}
 
@@ -75,6 +79,10 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
     cosine = max((h.legs.get("multilingual", 0.0) for h in hits[:3]), default=0.0)
     kinds = {("person",): ("person", "body")}.get(q.wants[:1], q.wants[:1])
     edition_free = [c for c in choices if not c.candidate.scores.get("clash")]
+    clashing = [c for c in choices if c.candidate.scores.get("clash")]
+    other_topic = bool(edition_free and clashing and len(q.parts) == 1 and
+                       max(c.candidate.scores.get("lex", 0) for c in clashing) >
+                       max(c.candidate.scores.get("lex", 0) for c in edition_free) + TOPIC_MARGIN)
     if edition_free and len(q.parts) == 1:
         choices = edition_free             # a sentence about another edition or year does not give the answer
     typed = q.wants[:1] not in STRICT or any(found(kind, c.candidate.text, q, strict=False)
@@ -88,6 +96,8 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
         typed = False                      # "多少米?" and no sentence gives metres
     if len(q.parts) == 1 and other_edition(q, [c.candidate.own for c in choices]):
         typed = False                      # "the first patrol?" and every sentence is about the 160th
+    if other_topic:
+        typed = False                      # the question's topic is found only in a sentence about another year
     nouns = counted(q)
     if nouns and not any(counts(c.candidate.text, nouns) or (counted_en and counts(c.candidate.text, counted_en))
                          for c in choices):

@@ -57,18 +57,21 @@ def _order(prefer: tuple | None):
 def tune_weights(index, questions: list[dict], spans: dict, settings, legs: tuple[str, ...],
                  k: int = metrics.K, prefer: tuple | None = None) -> list[dict]:
     """One row per weight setting over `legs` (weights in Settings' order, + figures), best first; the
-    named-document boost (Settings.source_weight) stays as set, as in the product's search."""
+    named-document boost and the other-year penalty (Settings.source_weight, year_weight) stay as
+    set, as in the product's search."""
     from evals.run import judge
     if not questions:
         return []
     pool = min(len(index.chunks), max(settings.candidates, k))
     candidates = index.candidates([q["question"] for q in questions], pool)
     named = [index.named(q["question"]) for q in questions]
+    years = [index.years(q["question"]) for q in questions]
     width = len(settings.weights_en)
     rows = []
     for w in grid(len(legs)):
-        weights = dict.fromkeys(LEGS, 0.0) | dict(zip(legs, w)) | {"source": settings.source_weight}
-        results = [index.rank(c, weights, k, named=n) for c, n in zip(candidates, named)]
+        weights = dict.fromkeys(LEGS, 0.0) | dict(zip(legs, w)) | {"source": settings.source_weight,
+                                                                   "year": settings.year_weight}
+        results = [index.rank(c, weights, k, named=n, years=y) for c, n, y in zip(candidates, named, years)]
         judged, _, _, _ = judge(questions, results, spans, k)
         rows.append({"weights": tuple(weights[leg] for leg in LEGS[:width]),
                      **metrics.average([r["figures"] for r in judged])})

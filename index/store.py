@@ -12,6 +12,7 @@ Writes go to a temporary sibling directory that is renamed into place.
 from __future__ import annotations
 
 import numbers
+import re
 import time
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from index.sources import Sources
 from index.translate import Lexicon
 from index.types import Hit
 
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 FORMAT = 1
 TOKENIZER = "cjk-bigram-v3"          # v2: BM25 indexes the context header; v3: CC-CEDICT lexicon
 
@@ -136,7 +138,9 @@ class Index:
         needed = {leg for w in per_query for leg, x in w.items() if x > 0}
         legs = self.candidates(queries, pool, needed)
         named = [self.named(q) if w.get("source", 0) > 0 else frozenset() for q, w in zip(queries, per_query)]
-        return [self.rank(l, w, k, doc_ids=doc_ids, lang=lang, named=n) for l, w, n in zip(legs, per_query, named)]
+        years = [self.years(q) if w.get("year", 0) > 0 else frozenset() for q, w in zip(queries, per_query)]
+        return [self.rank(l, w, k, doc_ids=doc_ids, lang=lang, named=n, years=y)
+                for l, w, n, y in zip(legs, per_query, named, years)]
 
     def translate(self, query: str) -> str:
         """A Chinese query in English words: the lexicon's, and the corpus's names its characters
@@ -145,6 +149,14 @@ class Index:
             self._names = english_names(c.text for c in self.chunks)
         names = {n for found in names_in(query, self._names).values() for n in found}
         return " ".join([self.lexicon.translate(query), *sorted(names)]).strip()
+
+    def _title_years(self, doc_id: str) -> frozenset[str]:
+        return frozenset(YEAR.findall(self.documents.get(doc_id, {}).get("title", "")))
+
+    @staticmethod
+    def years(query: str) -> frozenset[str]:
+        """The years a query names ("2023", 2023年)."""
+        return frozenset(YEAR.findall(query))
 
     def named(self, query: str) -> frozenset[str]:
         """The documents the query's asking sentence names (index/sources.py)."""
@@ -167,15 +179,23 @@ class Index:
         return out
 
     def rank(self, legs: dict, weights: dict, k: int, *, doc_ids=None, lang=None,
-             named: frozenset[str] = frozenset()) -> list[Hit]:
-        """Fuse one question's leg candidates with `weights` and return its k best hits; the
+             named: frozenset[str] = frozenset(), years: frozenset[str] = frozenset()) -> list[Hit]:
+        """Fuse one question's leg candidates with `weights` and return its k best hits. The
         passages of the documents the question names (`named`, index/sources.py) gain
-        weights["source"]."""
+        weights["source"]; a passage that names only other years than the question's (`years`),
+        or names none and belongs to a document whose title names other years ("Top 10 News of
+        ... 2025" for a question on 2023), loses weights["year"]."""
         fused = fuse(legs, weights)
         if named and weights.get("source", 0) > 0:
             for row in fused:
                 if self.chunks[row].doc_id in named:
                     fused[row] += weights["source"]
+        if years and weights.get("year", 0) > 0:
+            for row in fused:
+                chunk = self.chunks[row]
+                said = frozenset(YEAR.findall(chunk.text)) or self._title_years(chunk.doc_id)
+                if said and not said & years:
+                    fused[row] -= weights["year"]
         raw = {leg: dict(zip(rows.tolist(), scores.tolist())) for leg, (rows, scores) in legs.items()}
         order = sorted(fused, key=lambda row: (-fused[row], row))
         hits = []

@@ -380,6 +380,32 @@ def test_a_date_of_another_edition_does_not_answer_which_day():
         q = analyse(question)
         choices = select(candidates(table, hits, q), q, table, Tuning.from_settings(Settings()))
         assert choices
-        return refusal.measure(q, choices, hits, [set() for _ in choices]).typed
+        near = [table.near(c.candidate.sentence, 6) | set(terms(c.candidate.hit.chunk.text)) for c in choices]
+        signals = refusal.measure(q, choices, hits, near)
+        return not refusal.should_refuse(signals, Settings()) and signals.typed
     assert not typed("On which day did the 3rd water forum open?")      # only the 4th's day is given
     assert typed("On which day did the 4th water forum open?")
+
+
+def test_a_topic_found_only_for_another_year_is_refused():
+    from assistant import refusal
+    from assistant.config import Settings
+    from assistant.extract import Choice, candidates, score_table
+    from assistant.sentences import SentenceTable
+    from corpus.types import Chunk
+    from index.types import Hit
+    text = ("In 2025 the Future Diplomats Program was held in Dalian and Haikou. "
+            "In 2023 the Belt and Road Forum took place in Beijing.")
+    table = SentenceTable({"w.txt": text})
+    hits = [Hit(Chunk("w.txt#0", "w.txt", text, 0, len(text)), 1.0, 1)]
+
+    def refused(question):                          # both sentences chosen: the refusal rule alone decides
+        q = analyse(question)
+        cands = candidates(table, hits, q)
+        for c, f in zip(cands, score_table(cands, q, table, 0.6).whole):
+            c.scores = f
+        choices = [Choice(c, c.sentence.start, c.sentence.end, 1.0) for c in cands]
+        near = [set(terms(text)) for _ in choices]
+        return refusal.should_refuse(refusal.measure(q, choices, hits, near), Settings())
+    assert refused("In which city was the 2023 Future Diplomats Program held?")   # only the 2025 one is told
+    assert not refused("In which city was the 2025 Future Diplomats Program held?")

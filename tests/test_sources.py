@@ -99,3 +99,22 @@ def test_the_answer_quotes_the_named_source(assistant):
     assert not a.refused and a.citations and a.text.startswith("来源为英文。")
     portal = assistant.index.named(a.question)
     assert a.citations[0].doc_id in portal and "positive results" in a.citations[0].quote
+
+
+def test_rank_lowers_passages_that_name_only_other_years():
+    texts = ["In 2025 the program was held in Dalian.", "The program was held in Beijing.",
+             "The program was held in Haikou in 2023.", "A program was held."]
+    docs = {"a.txt": {"title": "News of 2025"}, "b.txt": {"title": "Notes"}}
+    chunks = [Chunk(f"{d}#{i}", d, t, 0, len(t), seq=i) for i, (d, t) in
+              enumerate(zip(["a.txt", "a.txt", "a.txt", "b.txt"], texts))]
+    index = Index(chunks, docs, LexicalIndex.build(texts), {}, {})
+    query = "Where was the 2023 program held?"
+    assert index.years(query) == {"2023"} and index.years("2023年的项目在哪里?") == {"2023"}
+    plain = {h.chunk.chunk_id: h.score for h in index.search_many([query], 4)[0]}
+    ranked = index.search_many([query], 4, weights={"bm25": 1.0, "year": 0.5})[0]
+    scores = {h.chunk.chunk_id: h.score for h in ranked}
+    assert scores["a.txt#0"] == pytest.approx(plain["a.txt#0"] - 0.5)        # names 2025 only
+    assert scores["a.txt#1"] == pytest.approx(plain["a.txt#1"] - 0.5)        # no year; its title says 2025
+    assert scores["a.txt#2"] == pytest.approx(plain["a.txt#2"])              # names 2023
+    assert scores["b.txt#3"] == pytest.approx(plain["b.txt#3"])              # no year anywhere
+    assert ranked[0].chunk.chunk_id == "a.txt#2"

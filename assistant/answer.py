@@ -182,7 +182,9 @@ class Assistant:
 
     def _translate(self, q: Question) -> Question:
         """A Chinese question's terms in English (for scoring sentences of English documents): the
-        learned lexicon's, and the glossary's for its entries found in the question."""
+        learned lexicon's, the glossary's for its entries found in the question, the English names
+        its characters spell in pinyin, and for a word the learned lexicon lacks, CC-CEDICT's (at
+        Settings.answer_dictionary_confidence: 通关 is learned, 相互 -> mutual is not)."""
         if q.lang != "zh":
             return q
         english = self.lexicon.translate(q.tokens)
@@ -193,6 +195,11 @@ class Assistant:
                 focus |= words
         for names in names_in(q.text, self._names).values():
             english.update({w: 1.0 for name in names for w in terms(name)})
+        confidence = self.settings.answer_dictionary_confidence
+        dictionary = getattr(getattr(self.index, "lexicon", None), "dictionary", None) or {}
+        for t in q.tokens:                 # words the learned lexicon lacks: CC-CEDICT's, trusted less
+            if confidence > 0 and not t.isascii() and t not in self.lexicon.entries and t in dictionary:
+                english.update({e: confidence for w in dictionary[t] for e in terms(w) if e not in english})
         return dataclasses.replace(q, english=tuple(english.items()), english_focus=frozenset(focus))
 
     def embed_sentences(self, reuse: dict | None = None) -> int:

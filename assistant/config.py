@@ -56,6 +56,7 @@ class Settings:
     answer_per_part: int = 2                  # each part of a several-part question gets up to this many sentences
     # sentence score weights: focus, lex, sem, prior, type, novelty, zh, clash, minilm, source (see assistant/extract.py)
     answer_weights: tuple[float, ...] = (0.5, 1.0, 0.3, 0.4, 0.4, 0.4, 0.1, -0.4, 0.3, 1.0)
+    answer_dictionary_confidence: float = 0.25  # weight of a CC-CEDICT word for a Chinese question (dev: same 0.1-0.4)
     answer_context: float = 0.6               # a question token found only near the sentence counts this much
     answer_min_gain: float = 0.15             # a further sentence must cover this share of new question weight
     answer_keep_ratio: float = 0.8            # ... and score at least this share of the best sentence

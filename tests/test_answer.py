@@ -409,3 +409,12 @@ def test_a_topic_found_only_for_another_year_is_refused():
         return refusal.should_refuse(refusal.measure(q, choices, hits, near), Settings())
     assert refused("In which city was the 2023 Future Diplomats Program held?")   # only the 2025 one is told
     assert not refused("In which city was the 2025 Future Diplomats Program held?")
+
+
+@pytest.mark.model
+def test_chinese_words_the_learned_lexicon_lacks_come_from_the_dictionary_trusted_less(assistant):
+    q = assistant._translate(analyse("六国如何增进相互了解,提升通关便利化?"))
+    english = dict(q.english)
+    assert "相互" not in assistant.lexicon.entries and "通关" in assistant.lexicon.entries
+    assert english["mutual"] == assistant.settings.answer_dictionary_confidence        # CC-CEDICT: 相互
+    assert english["clearanc"] > assistant.settings.answer_dictionary_confidence       # learned: 通关

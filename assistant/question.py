@@ -304,6 +304,26 @@ UNIT_SAID = {k: re.compile(r"\d[\d,.]*\s*(?:多|余|多万|余万|万)?\s*(?:" +
              for k, (_, b) in UNITS.items()}
 
 
+# "which city", 哪座城市: a country ("in Laos") does not answer
+CITY_ASKED = re.compile(r"\b(?:which|what) city\b|哪(?:座|个|一个)城市|哪座城|哪个市", re.I)
+COUNTRY_NAMES = re.compile(r"(?:Cambodia|Laos|Lao|Myanmar|Thailand|Vietnam|Viet Nam|China|"
+                           r"柬埔寨|老挝|缅甸|泰国|越南|中国)$")
+
+
+def city_missing(q: Question, texts: list[str]) -> bool:
+    """True when the question asks for a city and no text names a place other than a country."""
+    if not CITY_ASKED.search(q.text):
+        return False
+    for text in texts:
+        for m in FOUND["place"].finditer(plain(text)):
+            value = next((v for v in m.groupdict().values() if v), m.group())
+            if NOT_PLACE.match(value) or INSTITUTION & set(value.split()) or COUNTRY_NAMES.match(value):
+                continue
+            if value.lower() not in q.text.lower():
+                return False
+    return True
+
+
 def day_missing(q: Question, texts: list[str]) -> bool:
     """True when the question asks for a day (哪一天, "on what date") and no text gives one."""
     return bool(DAY_ASKED.search(q.text)) and not any(DAY.search(plain(t)) for t in texts)

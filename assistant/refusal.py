@@ -7,7 +7,8 @@ Signals (all cheap, all computed from what the answer step already has):
             needs a number that counts projects (not an ordinal or a year); "who was the director"
             needs a sentence that says "director" (a role word: ROLES); "under what theme" needs a
             quoted name; "which company/team", 哪家企业 a firm's or team's name; "on which day", 哪一天
-            a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS); only
+            a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS);
+            "which city", 哪座城市 a place that is not a country ("in Laos" does not say); only
             the chosen sentences that name no other edition, year or country than the question's
             count ("which day did the third forum open?" is not answered by the fourth's date), and
             when a sentence about another edition or year covers more of the question than every
@@ -31,7 +32,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.question import Question, counted, counts, day_missing, found, other_edition, unit_missing
+from assistant.question import (Question, city_missing, counted, counts, day_missing, found, other_edition,
+                                unit_missing)
 from assistant.sentences import terms
 from index.sources import last_sentence
 
@@ -94,6 +96,8 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
         typed = False                      # "on which day?" and no sentence gives a day
     if unit_missing(q, texts):
         typed = False                      # "多少米?" and no sentence gives metres
+    if city_missing(q, texts):
+        typed = False                      # "which city?" and no sentence names one (only countries)
     if len(q.parts) == 1 and other_edition(q, [c.candidate.own for c in choices]):
         typed = False                      # "the first patrol?" and every sentence is about the 160th
     if other_topic:

@@ -95,7 +95,7 @@ def test_how_many_needs_a_count_of_what_is_asked():
 
 
 def test_refusal_rules_for_days_units_editions_and_firms():
-    from assistant.question import day_missing, other_edition, unit_missing
+    from assistant.question import city_missing, day_missing, other_edition, unit_missing
     day = analyse("中老双方是在哪一天签署协议的?")
     assert day_missing(day, ["2025年,中老双方签署协议。"])                     # a year is not a day
     assert not day_missing(day, ["12月3日,中老双方签署协议。"])
@@ -108,6 +108,12 @@ def test_refusal_rules_for_days_units_editions_and_firms():
     assert unit_missing(length, ["The designed speed is 160 km/h."])              # a speed is not a length
     assert not unit_missing(length, ["The main line is over 390 km long."])
     assert not unit_missing(analyse("How many projects were signed?"), ["No number here."])   # no unit asked
+    city = analyse("In which city is the centre based?")
+    assert city_missing(city, ["The centre serves users in Laos, Cambodia and Myanmar."])     # countries only
+    assert not city_missing(city, ["The centre opened in Vientiane in 2023."])
+    assert city_missing(analyse("该中心位于哪座城市?"), ["该中心服务老挝、柬埔寨。"])
+    assert not city_missing(analyse("该中心位于哪座城市?"), ["该中心在昆明市成立。"])
+    assert not city_missing(analyse("Where is the centre based?"), ["It serves Laos."])     # "where" may be a country
     first = analyse("When was the first joint patrol carried out?")
     assert other_edition(first, [frozenset(terms("the 160th joint patrol concluded"))])
     assert not other_edition(first, [frozenset(terms("the first joint patrol set off in 2011"))])

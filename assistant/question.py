@@ -310,8 +310,20 @@ COUNTRY_NAMES = re.compile(r"(?:Cambodia|Laos|Lao|Myanmar|Thailand|Vietnam|Viet 
                            r"柬埔寨|老挝|缅甸|泰国|越南|中国)$")
 
 
+# "which province / state", 哪个省 / 哪个邦: the answer names one ("Yunnan Province", 掸邦)
+LEVELS = {"province": (r"\b(?:which|what) province\b|哪(?:个|一个)?省", r"Province\b|省"),
+          "state": (r"\b(?:which|what) state\b|哪(?:个|一个)?邦", r"\bState\b|邦"),
+          "county": (r"\b(?:which|what) county\b|哪(?:个|一个)?县", r"\bCounty\b|县")}
+LEVEL_ASKED = {k: re.compile(a, re.I) for k, (a, _) in LEVELS.items()}
+LEVEL_SAID = {k: re.compile(b) for k, (_, b) in LEVELS.items()}
+
+
 def city_missing(q: Question, texts: list[str]) -> bool:
-    """True when the question asks for a city and no text names a place other than a country."""
+    """True when the question asks for a city and no text names a place other than a country, or
+    for a province, state or county and no text names one."""
+    for k, rx in LEVEL_ASKED.items():
+        if rx.search(q.text) and not any(LEVEL_SAID[k].search(t) for t in texts):
+            return True
     if not CITY_ASKED.search(q.text):
         return False
     for text in texts:

@@ -8,7 +8,8 @@ Signals (all cheap, all computed from what the answer step already has):
             needs a sentence that says "director" (a role word: ROLES); "under what theme" needs a
             quoted name; "which company/team", 哪家企业 a firm's or team's name; "on which day", 哪一天
             a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS);
-            "which city", 哪座城市 a place that is not a country ("in Laos" does not say); only
+            "which city", 哪座城市 a place that is not a country ("in Laos" does not say), "which
+            province/state", 哪个省/邦 a sentence that names one ("Shan State", 掸邦); only
             the chosen sentences that name no other edition, year or country than the question's
             count ("which day did the third forum open?" is not answered by the fourth's date), and
             when a sentence about another edition or year covers more of the question than every

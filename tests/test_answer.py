@@ -114,6 +114,9 @@ def test_refusal_rules_for_days_units_editions_and_firms():
     assert city_missing(analyse("该中心位于哪座城市?"), ["该中心服务老挝、柬埔寨。"])
     assert not city_missing(analyse("该中心位于哪座城市?"), ["该中心在昆明市成立。"])
     assert not city_missing(analyse("Where is the centre based?"), ["It serves Laos."])     # "where" may be a country
+    assert city_missing(analyse("妙瓦底属于缅甸哪个邦?"), ["妙瓦底地区的园区被清查。"])
+    assert not city_missing(analyse("妙瓦底属于缅甸哪个邦?"), ["妙瓦底位于缅甸克伦邦。"])
+    assert not city_missing(analyse("Which province hosted it?"), ["It was held in Yunnan Province."])
     first = analyse("When was the first joint patrol carried out?")
     assert other_edition(first, [frozenset(terms("the 160th joint patrol concluded"))])
     assert not other_edition(first, [frozenset(terms("the first joint patrol set off in 2011"))])

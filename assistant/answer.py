@@ -13,7 +13,6 @@ say nothing supports an answer (refusal.py); verify every citation and drop any 
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,10 +24,10 @@ from assistant.lexicon import Lexicon
 from assistant.inputs import InputError, check_doc_ids, check_k, clean_history, clean_question
 from assistant.question import Question, analyse, counted_zh
 from assistant.sentences import SentenceTable, spell_ordinals, terms
-from index.sources import Sources
 from assistant.types import Answer, Citation
 from assistant.verify import problems
 from index.pinyin import english_names, names_in
+from index.sources import Sources
 from index.types import Hit
 
 SOURCE_IN_ENGLISH = "来源为英文。"
@@ -85,8 +84,6 @@ class Assistant:
         self._rows: dict[tuple[str, int], int] = {}
         self._titles = {d: frozenset(terms(f'{meta.get("title", "")} {meta.get("date", "")[:4]}'))
                         for d, meta in index.documents.items()}
-        self._title_years = {d: frozenset(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", meta.get("title", "")))
-                             for d, meta in index.documents.items()}
         self._names = english_names(self.documents.values())       # "baozhipeng" -> {"Bao Zhipeng"}
         self.sources = Sources(index.documents)
         self._english_docs = {c.doc_id for c in index.chunks} - {c.doc_id for c in index.chunks if "zh" in c.lang}
@@ -116,7 +113,7 @@ class Assistant:
         searched = [condense(q, h) for q, h in zip(questions, histories)]
         analysed = [self._translate(self._named(self._analyse(q, s))) for q, s in zip(questions, searched)]
         main, pooled = self._retrieve(searched, analysed, max(k, self.settings.answer_k), doc_ids, lang)
-        pools = [candidates(self.table, hits, a, self._titles, self._title_years) for a, hits in zip(analysed, pooled)]
+        pools = [candidates(self.table, hits, a, self._titles, self.sources.title_years) for a, hits in zip(analysed, pooled)]
         self._similarities(analysed, pools)
         return [Prepared(*row) for row in zip(questions, searched, analysed, main, pooled, pools)]
 

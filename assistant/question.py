@@ -200,15 +200,18 @@ def plain(text: str) -> str:
     return SPACE.sub(" ", text)
 
 
-def found(kind: str, text: str, question: Question, strict: bool = True) -> bool:
+def found(kind: str, text: str, question: Question, strict: bool = True, besides: re.Pattern | None = None) -> bool:
     """True when `text` holds an entity of this kind that is not already in the question.
-    strict=False accepts any capitalised name as a person's (for refusing, where a miss costs more)."""
+    strict=False accepts any capitalised name as a person's (for refusing, where a miss costs more);
+    besides: values that do not count (COUNTRY_NAMES: a country is not a city)."""
     text = plain(text)
     asked = question.text.lower()
     for m in FOUND[kind].finditer(text):
         named = [v for k, v in m.groupdict().items() if v] if m.groupdict() else []
         value = named[0] if named else m.group()
         if kind == "place" and NOT_PLACE.match(value):
+            continue
+        if besides is not None and besides.match(value):
             continue
         if kind == "person" and m.group("v"):
             value = LEADING_TITLES.sub("", value)          # "Prime Minister Hun Manet" -> "Hun Manet"
@@ -324,16 +327,7 @@ def city_missing(q: Question, texts: list[str]) -> bool:
     for k, rx in LEVEL_ASKED.items():
         if rx.search(q.text) and not any(LEVEL_SAID[k].search(t) for t in texts):
             return True
-    if not CITY_ASKED.search(q.text):
-        return False
-    for text in texts:
-        for m in FOUND["place"].finditer(plain(text)):
-            value = next((v for v in m.groupdict().values() if v), m.group())
-            if NOT_PLACE.match(value) or INSTITUTION & set(value.split()) or COUNTRY_NAMES.match(value):
-                continue
-            if value.lower() not in q.text.lower():
-                return False
-    return True
+    return bool(CITY_ASKED.search(q.text)) and not any(found("place", t, q, besides=COUNTRY_NAMES) for t in texts)
 
 
 def day_missing(q: Question, texts: list[str]) -> bool:

@@ -80,7 +80,7 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
     numbers = {t for t in q.tokens if YEAR_OR_ORDINAL.fullmatch(t) and t in asked} if len(q.parts) == 1 else set()
     missing = len(numbers - said) / len(numbers) if numbers else 0.0
     cosine = max((h.legs.get("multilingual", 0.0) for h in hits[:3]), default=0.0)
-    kinds = {("person",): ("person", "body")}.get(q.wants[:1], q.wants[:1])
+    kinds = ("person", "body") if q.wants[:1] == ("person",) else q.wants[:1]
     edition_free = [c for c in choices if not c.candidate.scores.get("clash")]
     clashing = [c for c in choices if c.candidate.scores.get("clash")]
     other_topic = bool(edition_free and clashing and len(q.parts) == 1 and

@@ -12,7 +12,6 @@ Writes go to a temporary sibling directory that is renamed into place.
 from __future__ import annotations
 
 import numbers
-import re
 import time
 from pathlib import Path
 
@@ -22,11 +21,10 @@ from index.embedder import make_embedder
 from index.fusion import fuse, top
 from index.lexical import LexicalIndex, tokenize
 from index.pinyin import english_names, names_in
-from index.sources import Sources
+from index.sources import Sources, years_in
 from index.translate import Lexicon
 from index.types import Hit
 
-YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 FORMAT = 1
 TOKENIZER = "cjk-bigram-v3"          # v2: BM25 indexes the context header; v3: CC-CEDICT lexicon
 
@@ -57,6 +55,7 @@ class Index:
         self.meta = meta
         self.lexicon = lexicon                # Chinese -> English words, from the parallel text
         self._names = None                    # pinyin spelling -> the corpus's English names (translate)
+        self._chunk_years: list[frozenset[str]] | None = None   # the years each chunk names (rank)
 
     # ---------- building ----------
     @classmethod
@@ -150,13 +149,10 @@ class Index:
         names = {n for found in names_in(query, self._names).values() for n in found}
         return " ".join([self.lexicon.translate(query), *sorted(names)]).strip()
 
-    def _title_years(self, doc_id: str) -> frozenset[str]:
-        return frozenset(YEAR.findall(self.documents.get(doc_id, {}).get("title", "")))
-
     @staticmethod
     def years(query: str) -> frozenset[str]:
         """The years a query names ("2023", 2023年)."""
-        return frozenset(YEAR.findall(query))
+        return years_in(query)
 
     def named(self, query: str) -> frozenset[str]:
         """The documents the query's asking sentence names (index/sources.py)."""
@@ -191,9 +187,11 @@ class Index:
                 if self.chunks[row].doc_id in named:
                     fused[row] += weights["source"]
         if years and weights.get("year", 0) > 0:
+            if self._chunk_years is None:
+                self._chunk_years = [years_in(c.text) or self.sources.title_years.get(c.doc_id, frozenset())
+                                     for c in self.chunks]
             for row in fused:
-                chunk = self.chunks[row]
-                said = frozenset(YEAR.findall(chunk.text)) or self._title_years(chunk.doc_id)
+                said = self._chunk_years[row]
                 if said and not said & years:
                     fused[row] -= weights["year"]
         raw = {leg: dict(zip(rows.tolist(), scores.tolist())) for leg, (rows, scores) in legs.items()}

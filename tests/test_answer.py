@@ -76,6 +76,16 @@ def test_question_analysis_finds_type_and_parts():
     assert not found("list", "The two sides signed a trade agreement in 2024.", areas)
 
 
+def test_a_chinese_question_focuses_on_what_its_question_word_governs():
+    assert analyse("论坛由哪个机构主办?").focus >= {"机构", "主办"}
+    assert analyse("论坛的主题是什么?").focus == {"主题"}
+    # 怎样的X, 什么样的X ask for X, not for the verb before the question word
+    assert analyse("双方构建起了怎样的合作格局?").focus >= {"格局"}
+    assert "构建" not in analyse("双方构建起了怎样的合作格局?").focus
+    assert analyse("这为合作奠定了怎样的基础?").focus == {"基础"}
+    assert analyse("他把澜湄合作定位为一种什么样的机制?").focus == {"机制"}
+
+
 def test_how_many_needs_a_count_of_what_is_asked():
     projects = analyse("How many projects were signed?")
     nouns = counted(projects)

@@ -16,7 +16,9 @@ Signals (all cheap, all computed from what the answer step already has):
             sentence about the asked one (lex, by more than TOPIC_MARGIN), the documents
             speak of the topic only for another year ("the 2023 programme?" and only the 2025 one); "the
             first (inaugural) patrol", 第五次会议 is refused when every chosen sentence names another
-            edition and not that one (other_edition)
+            edition and not that one (other_edition); and a question whose every chosen sentence is
+            about another edition, year or Mekong country (the clash feature: a yield in Laos for a
+            question on Cambodia) is refused
   missing   the numbers and ordinals of the question's asking sentence ("the fifth Leaders' Meeting",
             "in 2021"; not those of a background sentence or clause before it: "The forum met in
             2025; where was the 2024 edition?" asks about 2024 only) that
@@ -103,6 +105,8 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
         typed = False                      # "the first patrol?" and every sentence is about the 160th
     if other_topic:
         typed = False                      # the question's topic is found only in a sentence about another year
+    if not edition_free and len(q.parts) == 1:
+        typed = False                      # every chosen sentence is about another edition, year or country
     nouns = counted(q)
     if nouns and not any(counts(c.candidate.text, nouns) or (counted_en and counts(c.candidate.text, counted_en))
                          for c in choices):

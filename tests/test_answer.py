@@ -430,6 +430,30 @@ def test_a_topic_found_only_for_another_year_is_refused():
     assert not refused("In which city was the 2025 Future Diplomats Program held?")
 
 
+def test_an_answer_only_about_another_country_or_year_is_refused():
+    from assistant import refusal
+    from assistant.answer import Tuning
+    from assistant.config import Settings
+    from assistant.extract import candidates, select
+    from assistant.sentences import SentenceTable
+    from corpus.types import Chunk
+    from index.types import Hit
+    text = ("The rice yield pilot project in Laos raised rice yields per unit by 47.4 percent. "
+            "In 2025 the fair drew 300 exhibitors.")
+    table = SentenceTable({"w.txt": text})
+    hits = [Hit(Chunk("w.txt#0", "w.txt", text, 0, len(text)), 1.0, 1)]
+
+    def refused(question):
+        q = analyse(question)
+        choices = select(candidates(table, hits, q), q, table, Tuning.from_settings(Settings()))
+        near = [table.near(c.candidate.sentence, 6) | set(terms(c.candidate.hit.chunk.text)) for c in choices]
+        return refusal.should_refuse(refusal.measure(q, choices, hits, near), Settings())
+    assert refused("By what percentage did the rice yield pilot project raise rice yields in Cambodia?")
+    assert not refused("By what percentage did the rice yield pilot project raise rice yields in Laos?")
+    assert refused("How many exhibitors did the fair draw in 2024?")
+    assert not refused("How many exhibitors did the fair draw in 2025?")
+
+
 @pytest.mark.model
 def test_chinese_words_the_learned_lexicon_lacks_come_from_the_dictionary_trusted_less(assistant):
     q = assistant._translate(analyse("六国如何增进相互了解,提升通关便利化?"))

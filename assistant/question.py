@@ -342,6 +342,22 @@ def unit_missing(q: Question, texts: list[str]) -> bool:
                for k, rx in UNIT_ASKED.items())
 
 
+# a trade flow in one direction: a total of both ("import and export value", 进出口) does not give it
+FLOW_ASKED = {"import": re.compile(r"\bimport(?:s|ed)?\b(?! and export)|(?<!出)进口", re.I),
+              "export": re.compile(r"(?<!import and )\bexport(?:s|ed)?\b|(?<!进)出口(?!额?(?:和|与)进口)", re.I)}
+BOTH_FLOWS = re.compile(r"\bimports? and exports?\b|\bexports? and imports?\b|进出口|出口(?:额?(?:和|与))进口", re.I)
+
+
+def flow_missing(q: Question, texts: list[str]) -> bool:
+    """True when the question asks for imports only (or exports only: 出口额, "how much did X export")
+    and no text speaks of that flow on its own; a total of both does not say how much went one way."""
+    asked = [k for k, rx in FLOW_ASKED.items() if rx.search(q.text)]
+    if len(asked) != 1:
+        return False
+    rx = FLOW_ASKED[asked[0]]
+    return not any(rx.search(BOTH_FLOWS.sub(" ", t)) for t in texts)
+
+
 EDITION = re.compile(r"\d+th")
 
 

@@ -9,7 +9,8 @@ Signals (all cheap, all computed from what the answer step already has):
             quoted name; "which company/team", 哪家企业 a firm's or team's name; "on which day", 哪一天
             a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS);
             "which city", 哪座城市 a place that is not a country ("in Laos" does not say), "which
-            province/state", 哪个省/邦 a sentence that names one ("Shan State", 掸邦); only
+            province/state", 哪个省/邦 a sentence that names one ("Shan State", 掸邦); "how much
+            did it import", 出口额 a sentence on that flow alone (a trade total or 进出口 does not say); only
             the chosen sentences that name no other edition, year or country than the question's
             count ("which day did the third forum open?" is not answered by the fourth's date), and
             when a sentence about another edition or year covers more of the question than every
@@ -35,8 +36,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.question import (Question, city_missing, counted, counts, day_missing, found, other_edition,
-                                unit_missing)
+from assistant.question import (Question, city_missing, counted, counts, day_missing, flow_missing, found,
+                                other_edition, unit_missing)
 from assistant.sentences import terms
 from index.sources import last_sentence
 
@@ -99,6 +100,8 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
         typed = False                      # "on which day?" and no sentence gives a day
     if unit_missing(q, texts):
         typed = False                      # "多少米?" and no sentence gives metres
+    if flow_missing(q, texts):
+        typed = False                      # "how much did it import?" and only the total trade is given
     if city_missing(q, texts):
         typed = False                      # "which city?" and no sentence names one (only countries)
     if len(q.parts) == 1 and other_edition(q, [c.candidate.own for c in choices]):

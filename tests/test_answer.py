@@ -105,7 +105,7 @@ def test_how_many_needs_a_count_of_what_is_asked():
 
 
 def test_refusal_rules_for_days_units_editions_and_firms():
-    from assistant.question import city_missing, day_missing, other_edition, unit_missing
+    from assistant.question import city_missing, day_missing, flow_missing, other_edition, unit_missing
     day = analyse("中老双方是在哪一天签署协议的?")
     assert day_missing(day, ["2025年,中老双方签署协议。"])                     # a year is not a day
     assert not day_missing(day, ["12月3日,中老双方签署协议。"])
@@ -127,6 +127,14 @@ def test_refusal_rules_for_days_units_editions_and_firms():
     assert city_missing(analyse("妙瓦底属于缅甸哪个邦?"), ["妙瓦底地区的园区被清查。"])
     assert not city_missing(analyse("妙瓦底属于缅甸哪个邦?"), ["妙瓦底位于缅甸克伦邦。"])
     assert not city_missing(analyse("Which province hosted it?"), ["It was held in Yunnan Province."])
+    exports = analyse("2025年柬埔寨对中国的出口额是多少亿美元?")
+    assert flow_missing(exports, ["2025年双边贸易额达222.8亿美元。"])              # a trade total, not exports
+    assert flow_missing(exports, ["2025年进出口值同比增长6.3%。"])                 # both flows together
+    assert not flow_missing(exports, ["2025年柬埔寨对华出口额达30亿美元。"])
+    imports = analyse("How much did China import from Laos?")
+    assert flow_missing(imports, ["The import and export value between the two rose 6.3%."])
+    assert not flow_missing(imports, ["China imported 2 million tons of cassava from Laos."])
+    assert not flow_missing(analyse("云南对五国进出口值增长多少?"), ["进出口值同比增长6.3%。"])   # the total is asked
     first = analyse("When was the first joint patrol carried out?")
     assert other_edition(first, [frozenset(terms("the 160th joint patrol concluded"))])
     assert not other_edition(first, [frozenset(terms("the first joint patrol set off in 2011"))])

@@ -147,6 +147,8 @@ def focus_tokens(text: str, lang: str) -> frozenset[str]:
             rest = re.sub(r"^(?:么样|样)?的", "", text[m.end():])     # 怎样的X, 什么样的X: X is asked
             after = re.match(r"[\u4e00-\u9fff]{0,5}", rest).group()
             after = re.split(r"[的了吗呢]", after)[0]
+            if after[:1] in ("来", "去"):             # 发挥什么来加强合作: what is used, not what it is for
+                after = ""
             window = after if len(after) >= 2 else re.sub(r"[是为了的在]+$", "", text[:m.start()])[-3:]
             out |= {t for t in content_tokens(window) if not t.isascii()}
         return frozenset(out)

@@ -84,6 +84,8 @@ def test_a_chinese_question_focuses_on_what_its_question_word_governs():
     assert "构建" not in analyse("双方构建起了怎样的合作格局?").focus
     assert analyse("这为合作奠定了怎样的基础?").focus == {"基础"}
     assert analyse("他把澜湄合作定位为一种什么样的机制?").focus == {"机制"}
+    assert "发挥" in analyse("倡议鼓励地方政府发挥什么来加强合作?").focus       # 什么来V: what is used to V
+    assert "加强" not in analyse("倡议鼓励地方政府发挥什么来加强合作?").focus
 
 
 def test_how_many_needs_a_count_of_what_is_asked():

@@ -392,7 +392,9 @@ def test_sentence_features_see_other_years_editions_and_the_named_source():
     assert row["Home / News"]["source"] == 0.0                              # before the first statement
 
 
-def test_a_date_of_another_edition_does_not_answer_which_day():
+def _answered_signals(text: str, question: str):
+    """The refusal signals of `question` over one document holding `text`, wholly retrieved, with
+    the sentences the answer step chooses."""
     from assistant import refusal
     from assistant.answer import Tuning
     from assistant.config import Settings
@@ -400,17 +402,23 @@ def test_a_date_of_another_edition_does_not_answer_which_day():
     from assistant.sentences import SentenceTable
     from corpus.types import Chunk
     from index.types import Hit
-    text = ("The 4th water forum opened on September 24 in Wuhan. The 3rd water forum was held in Beijing "
-            "to deepen water cooperation. Experts from six countries attended the 3rd water forum.")
     table = SentenceTable({"w.txt": text})
     hits = [Hit(Chunk("w.txt#0", "w.txt", text, 0, len(text)), 1.0, 1)]
+    q = analyse(question)
+    choices = select(candidates(table, hits, q), q, table, Tuning.from_settings(Settings()))
+    assert choices
+    near = [table.near(c.candidate.sentence, 6) | set(terms(c.candidate.hit.chunk.text)) for c in choices]
+    return refusal.measure(q, choices, hits, near)
+
+
+def test_a_date_of_another_edition_does_not_answer_which_day():
+    from assistant import refusal
+    from assistant.config import Settings
+    text = ("The 4th water forum opened on September 24 in Wuhan. The 3rd water forum was held in Beijing "
+            "to deepen water cooperation. Experts from six countries attended the 3rd water forum.")
 
     def typed(question):
-        q = analyse(question)
-        choices = select(candidates(table, hits, q), q, table, Tuning.from_settings(Settings()))
-        assert choices
-        near = [table.near(c.candidate.sentence, 6) | set(terms(c.candidate.hit.chunk.text)) for c in choices]
-        signals = refusal.measure(q, choices, hits, near)
+        signals = _answered_signals(text, question)
         return not refusal.should_refuse(signals, Settings()) and signals.typed
     assert not typed("On which day did the 3rd water forum open?")      # only the 4th's day is given
     assert typed("On which day did the 4th water forum open?")
@@ -442,22 +450,12 @@ def test_a_topic_found_only_for_another_year_is_refused():
 
 def test_an_answer_only_about_another_country_or_year_is_refused():
     from assistant import refusal
-    from assistant.answer import Tuning
     from assistant.config import Settings
-    from assistant.extract import candidates, select
-    from assistant.sentences import SentenceTable
-    from corpus.types import Chunk
-    from index.types import Hit
     text = ("The rice yield pilot project in Laos raised rice yields per unit by 47.4 percent. "
             "In 2025 the fair drew 300 exhibitors.")
-    table = SentenceTable({"w.txt": text})
-    hits = [Hit(Chunk("w.txt#0", "w.txt", text, 0, len(text)), 1.0, 1)]
 
     def refused(question):
-        q = analyse(question)
-        choices = select(candidates(table, hits, q), q, table, Tuning.from_settings(Settings()))
-        near = [table.near(c.candidate.sentence, 6) | set(terms(c.candidate.hit.chunk.text)) for c in choices]
-        return refusal.should_refuse(refusal.measure(q, choices, hits, near), Settings())
+        return refusal.should_refuse(_answered_signals(text, question), Settings())
     assert refused("By what percentage did the rice yield pilot project raise rice yields in Cambodia?")
     assert not refused("By what percentage did the rice yield pilot project raise rice yields in Laos?")
     assert refused("How many exhibitors did the fair draw in 2024?")

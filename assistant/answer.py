@@ -27,7 +27,6 @@ from assistant.sentences import SentenceTable, spell_ordinals, terms
 from assistant.types import Answer, Citation
 from assistant.verify import problems
 from index.pinyin import english_names, names_in
-from index.sources import Sources
 from index.types import Hit
 
 SOURCE_IN_ENGLISH = "来源为英文。"
@@ -85,7 +84,7 @@ class Assistant:
         self._titles = {d: frozenset(terms(f'{meta.get("title", "")} {meta.get("date", "")[:4]}'))
                         for d, meta in index.documents.items()}
         self._names = english_names(self.documents.values())       # "baozhipeng" -> {"Bao Zhipeng"}
-        self.sources = Sources(index.documents)
+        self.sources = index.sources                                # which documents a question names
         self._english_docs = {c.doc_id for c in index.chunks} - {c.doc_id for c in index.chunks if "zh" in c.lang}
         self.last_signals: list[refusal.Signals | None] = []
 

@@ -14,12 +14,12 @@ the answer step was improved (see README "Evaluation").
 from __future__ import annotations
 
 import json
-import os
 import random
 import sys
-import tempfile
 from collections import defaultdict
 from pathlib import Path
+
+from index.persist import write_atomic
 
 HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "questions.jsonl"
@@ -81,11 +81,7 @@ def merge(parts: Path = PARTS, target: Path = QUESTIONS) -> list[dict]:
     if target.is_file():
         known = {q["id"]: q.get("split") for q in load_questions(target)}
     items = assign_splits(items, known=known)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".questions.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        for q in items:
-            f.write(json.dumps(q, ensure_ascii=False) + "\n")
-    os.replace(tmp, target)
+    write_atomic(target, "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in items))
     return items
 
 

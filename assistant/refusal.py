@@ -57,6 +57,7 @@ class Signals:
     cosine: float               # raw multilingual cosine of the best passage
     typed: bool                 # a chosen sentence holds the expected kind of answer (True if none expected)
     score: float                # the best sentence's score
+    reasons: tuple[str, ...] = ()   # which typed checks failed ("day", "unit", "clash", ...), for diagnosis
 
     def as_dict(self) -> dict:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in vars(self).items()}
@@ -91,30 +92,36 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
                        max(c.candidate.scores.get("lex", 0) for c in edition_free) + TOPIC_MARGIN)
     if edition_free and len(q.parts) == 1:
         choices = edition_free             # a sentence about another edition or year does not give the answer
-    typed = q.wants[:1] not in STRICT or any(found(kind, c.candidate.text, q, strict=False)
-                                             for c in choices for kind in kinds)
+    reasons = []
+    if not (q.wants[:1] not in STRICT or any(found(kind, c.candidate.text, q, strict=False)
+                                             for c in choices for kind in kinds)):
+        reasons.append("type")             # no chosen sentence holds the kind of answer asked for
     if q.wants[:1] == ("person",) and q.focus & ROLES and not any(c.candidate.scores.get("focus") for c in choices):
-        typed = False                      # "who was the director?" and no sentence names a director
+        reasons.append("role")             # "who was the director?" and no sentence names a director
     texts = [c.candidate.text for c in choices]
     if day_missing(q, texts):
-        typed = False                      # "on which day?" and no sentence gives a day
+        reasons.append("day")              # "on which day?" and no sentence gives a day
     if unit_missing(q, texts):
-        typed = False                      # "多少米?" and no sentence gives metres
+        reasons.append("unit")             # "多少米?" and no sentence gives metres
     if flow_missing(q, texts):
-        typed = False                      # "how much did it import?" and only the total trade is given
+        reasons.append("flow")             # "how much did it import?" and only the total trade is given
     if city_missing(q, texts):
-        typed = False                      # "which city?" and no sentence names one (only countries)
+        reasons.append("city")             # "which city?" and no sentence names one (only countries)
     if len(q.parts) == 1 and other_edition(q, [c.candidate.own for c in choices]):
-        typed = False                      # "the first patrol?" and every sentence is about the 160th
+        reasons.append("edition")          # "the first patrol?" and every sentence is about the 160th
     if other_topic:
-        typed = False                      # the question's topic is found only in a sentence about another year
+        reasons.append("topic")            # the question's topic is found only in a sentence about another year
     if not edition_free and len(q.parts) == 1:
-        typed = False                      # every chosen sentence is about another edition, year or country
+        reasons.append("clash")            # every chosen sentence is about another edition, year or country
     nouns = counted(q)
     if nouns and not any(counts(c.candidate.text, nouns) or (counted_en and counts(c.candidate.text, counted_en))
                          for c in choices):
-        typed = False                      # "how many projects?" and no number counts projects
-    return Signals(best.get("lex", 0.0), best.get("focus", 0.0), missing, cosine, typed, choices[0].score)
+        reasons.append("count")            # "how many projects?" and no number counts projects
+    if missing > 0:
+        reasons.append("missing")          # (refused only above Settings.refuse_max_missing)
+    typed = not [r for r in reasons if r != "missing"]
+    return Signals(best.get("lex", 0.0), best.get("focus", 0.0), missing, cosine, typed, choices[0].score,
+                   tuple(reasons))
 
 
 def should_refuse(s: Signals, settings) -> bool:

@@ -422,6 +422,8 @@ def test_a_date_of_another_edition_does_not_answer_which_day():
         return not refusal.should_refuse(signals, Settings()) and signals.typed
     assert not typed("On which day did the 3rd water forum open?")      # only the 4th's day is given
     assert typed("On which day did the 4th water forum open?")
+    assert "day" in _answered_signals(text, "On which day did the 3rd water forum open?").reasons
+    assert _answered_signals(text, "On which day did the 4th water forum open?").reasons == ()
 
 
 def test_a_topic_found_only_for_another_year_is_refused():

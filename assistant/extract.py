@@ -4,7 +4,8 @@ A candidate is one sentence of a retrieved chunk (for a Chinese question, a Chin
 bilingual document stands with its aligned English translation). Its features:
   focus    share of the question's focus words (what is asked: "theme", "chaired", 主办) it contains
   lex      IDF-weighted share of the question's terms it contains; a term found only in the
-           sentences around it or in its document's title counts Settings.answer_context of its weight
+           sentences around it, in the heading or byline of its section (SentenceTable.heading) or in
+           its document's title counts Settings.answer_context of its weight
   sem      multilingual (USE) cosine between question and sentence
   minilm   MiniLM cosine between an English question and the sentence (0 for a Chinese question)
   prior    the fused retrieval score of its passage, relative to the best passage
@@ -98,7 +99,7 @@ def candidates(table: SentenceTable, hits: list[Hit], q: Question, titles: dict 
                 par = table.parallel_text(s)
                 tokens = tokens | frozenset(terms(par))
                 text = f"{s.text}\n{par}"
-            context = table.near(s) | (titles or {}).get(s.doc_id, frozenset())
+            context = table.near(s) | table.heading(s) | (titles or {}).get(s.doc_id, frozenset())
             out.append(Candidate(s, hit, tokens, text, context, own, prior=hit.score / top,
                                  body=s.start >= table.body_start.get(s.doc_id, 0),
                                  doc_years=(years or {}).get(s.doc_id, frozenset())))

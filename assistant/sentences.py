@@ -238,6 +238,36 @@ class SentenceTable:
         self._df = df
         self._starts = {d: [s.start for s in v] for d, v in self.by_doc.items()}
         self.body_start = {d: next((s.start for s in v if STATEMENT.search(s.text)), 0) for d, v in self.by_doc.items()}
+        self.headings = {d: self._headings(d) for d in self.by_doc}
+
+    def is_label(self, s: Sentence) -> bool:
+        """A heading, byline or caption line: a whole line of the body that does not end like a
+        statement ("Soy Sopheap, Director of DAP Media Center, Cambodia", a news item's headline)."""
+        text = self.texts[s.doc_id]
+        whole_line = (s.start == 0 or text[s.start - 1] == "\n") and (s.end >= len(text) or text[s.end] in "\r\n")
+        return (whole_line and len(s.text) <= 200 and not STATEMENT.search(s.text)
+                and s.start >= self.body_start.get(s.doc_id, 0))
+
+    def _headings(self, doc_id: str) -> list[frozenset[str]]:
+        """For each sentence of a document, the tokens of the label lines that last came before it
+        (one run of adjacent labels: a Chinese byline and its English line), its section's heading;
+        a label of fewer than three tokens ("[Read More]", "Share:") does not start a section."""
+        out, current, run = [], frozenset(), False
+        for s in self.by_doc[doc_id]:
+            if self.is_label(s) and len(self.tokens[(doc_id, s.start)]) >= 3:    # not "[Read More]"
+                current = (current if run else frozenset()) | self.tokens[(doc_id, s.start)]
+                run = True
+                out.append(frozenset())
+            else:
+                run = False
+                out.append(current)
+        return out
+
+    def heading(self, sentence: Sentence) -> frozenset[str]:
+        """Tokens of the heading or byline of the section the sentence stands in (see _headings)."""
+        i = bisect.bisect_left(self._starts[sentence.doc_id], sentence.start)
+        rows = self.headings.get(sentence.doc_id, [])
+        return rows[i] if i < len(rows) else frozenset()
 
     def idf(self, token: str) -> float:
         return math.log(1 + (self.n + 1) / (self._df.get(token, 0) + 0.5))

@@ -471,3 +471,21 @@ def test_chinese_words_the_learned_lexicon_lacks_come_from_the_dictionary_truste
     assert "相互" not in assistant.lexicon.entries and "通关" in assistant.lexicon.entries
     assert english["mutual"] == assistant.settings.answer_dictionary_confidence        # CC-CEDICT: 相互
     assert english["clearanc"] > assistant.settings.answer_dictionary_confidence       # learned: 通关
+
+
+def test_a_sentence_knows_the_heading_or_byline_of_its_section():
+    from assistant.sentences import SentenceTable, terms
+    text = ("Top news of the year\nThe forum opened in Dali.\n"
+            "Soy Sopheap, Director of DAP Media Center, Cambodia\n"
+            "The region needs better ways to manage disputes. Trust must deepen.\n[Read More]\n"
+            "Trade grew fast.\nKatai Manosa, News Anchor at Lao National Radio\nTrains carry durians.\n")
+    table = SentenceTable({"d.txt": text})
+    by_text = {s.text: s for s in table.by_doc["d.txt"]}
+    byline = set(terms("Soy Sopheap, Director of DAP Media Center, Cambodia"))
+    assert table.is_label(by_text["Soy Sopheap, Director of DAP Media Center, Cambodia"])
+    assert not table.is_label(by_text["Top news of the year"])               # before the first statement
+    assert table.heading(by_text["The forum opened in Dali."]) == frozenset()
+    assert table.heading(by_text["Trust must deepen."]) == byline
+    assert table.heading(by_text["Trade grew fast."]) == byline                 # "[Read More]" starts no section
+    assert "katai" in table.heading(by_text["Trains carry durians."]) and "sopheap" not in table.heading(
+        by_text["Trains carry durians."])

@@ -360,6 +360,37 @@ def flow_missing(q: Question, texts: list[str]) -> bool:
     return not any(rx.search(BOTH_FLOWS.sub(" ", t)) for t in texts)
 
 
+# "how many", 多少, 几 (not 第几 "which edition", 几月几日 "which day"): an ordinal, a year or a count of
+# something else (两国 "two countries" for 多少人) is not the number asked
+COUNT_ASKED = re.compile(r"\bhow many\b|多少|(?<!第)几(?![月日号点时])", re.I)
+COUNT_ASKED_ZH = re.compile(r"(?:多少|(?<!第)几)([\u4e00-\u9fff])")
+
+
+def count_missing(q: Question, texts: list[str]) -> bool:
+    """True when the question asks how many and no text holds a number that could count it: every
+    number is a date, a year, an ordinal ("the Fifth Friendship Bridge", 第五), one the question
+    already names, or counts what the question does not ask about (两国, 五年 for 多少人)."""
+    if q.wants[:1] != ("number",) or not COUNT_ASKED.search(q.text):
+        return False
+    unit = {m.group(1) for m in COUNT_ASKED_ZH.finditer(q.text)}
+    for text in map(plain, texts):
+        dates = [d.span() for d in DATE.finditer(text)]
+        for m in FOUND["number"].finditer(text):
+            value = m.group()
+            if NOT_A_COUNT.fullmatch(value.rstrip(".,")) or text[max(0, m.start() - 1):m.start()] == "第":
+                continue
+            if value.startswith("第") or any(a <= m.start() < b for a, b in dates):
+                continue
+            digits = re.findall(r"\d+", value)
+            if digits and all(d in q.numbers for d in digits):
+                continue
+            rest = text[m.end():m.end() + 2].lstrip("多余几")
+            if rest[:1] in OTHER_COUNTED and rest[:1] not in unit:
+                continue
+            return False
+    return True
+
+
 EDITION = re.compile(r"\d+th")
 
 

@@ -489,3 +489,15 @@ def test_a_sentence_knows_the_heading_or_byline_of_its_section():
     assert table.heading(by_text["Trade grew fast."]) == byline                 # "[Read More]" starts no section
     assert "katai" in table.heading(by_text["Trains carry durians."]) and "sopheap" not in table.heading(
         by_text["Trains carry durians."])
+
+
+def test_a_count_is_not_answered_by_an_ordinal_a_year_or_a_count_of_countries():
+    from assistant.question import analyse, count_missing
+    en = analyse("How many volunteers joined the clinic in Vientiane?")
+    assert count_missing(en, ["In December 2025, the Fifth Friendship Bridge officially opened."])
+    assert not count_missing(en, ["Some 120 volunteers joined the clinic."])
+    assert not count_missing(en, ["Twelve volunteers joined."])
+    zh = analyse("参加义诊活动的中国医疗志愿者一共有多少人?")
+    assert count_missing(zh, ["活动汇聚中老两国优质医疗资源,为患儿送去希望。"])
+    assert not count_missing(zh, ["共有30名志愿者参加义诊。"])
+    assert not count_missing(analyse("Which edition of the forum was it?"), ["the fifth forum"])   # not a count

@@ -360,6 +360,26 @@ def flow_missing(q: Question, texts: list[str]) -> bool:
     return not any(rx.search(BOTH_FLOWS.sub(" ", t)) for t in texts)
 
 
+# "what was the theme", 主题是什么: the answer says "theme" (主题); "what position does X hold",
+# 担任什么职务: it names a post. The slot asked is stated in words by any sentence that answers.
+SLOTS = {"theme": (r"\b(?:what|which) (?:was |is |were |are )?(?:the )?(?:main |central |official |overall )?"
+                   r"theme\b|\bunder what theme\b|主题是什么|什么主题|主题为何|以什么为主题|主题是哪",
+                   r"\bthemed?\b|\bthemes\b|主题"),
+         "post": (r"\bwhat (?:official |military |job |government )?(?:position|post|title|rank)s?\b|"
+                  r"担任(?:什么|何种|哪个|哪一)(?:职务|职位)|什么职务|什么职位|什么头衔|什么官职",
+                  r"\b(?:director|minister|ambassador|secretary|president|premier|governor|mayor|chair\w*|envoy|"
+                  r"general|deputy|head|chief|editor|anchor|reporter|manager|counsell?or|commander|officer|vice|"
+                  r"member|spokes\w+|leader|king|prime)\b|主任|部长|主席|总理|大使|书记|省长|市长|局长|院长|会长|"
+                  r"总统|首相|秘书|社长|主编|记者|经理|参赞|司长|委员|主播|将军")}
+SLOT_ASKED = {k: re.compile(a, re.I) for k, (a, _) in SLOTS.items()}
+SLOT_SAID = {k: re.compile(b, re.I) for k, (_, b) in SLOTS.items()}
+
+
+def slot_missing(q: Question, texts: list[str]) -> bool:
+    """True when the question asks for a theme or a post (SLOTS) and no text says one."""
+    return any(SLOT_ASKED[k].search(q.text) and not any(SLOT_SAID[k].search(t) for t in texts) for k in SLOTS)
+
+
 # "how many", 多少, 几 (not 第几 "which edition", 几月几日 "which day"): an ordinal, a year or a count of
 # something else (两国 "two countries" for 多少人) is not the number asked
 COUNT_ASKED = re.compile(r"\bhow many\b|多少|(?<!第)几(?![月日号点时])", re.I)

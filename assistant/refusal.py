@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.question import (Question, city_missing, count_missing, counted, counts, day_missing, flow_missing,
-                                found, other_edition, unit_missing)
+                                found, other_edition, slot_missing, unit_missing)
 from assistant.sentences import terms
 from index.sources import last_sentence
 
@@ -103,6 +103,8 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
         reasons.append("day")              # "on which day?" and no sentence gives a day
     if unit_missing(q, texts):
         reasons.append("unit")             # "多少米?" and no sentence gives metres
+    if slot_missing(q, texts):
+        reasons.append("slot")             # "what was the theme?" and no sentence speaks of a theme
     if count_missing(q, texts):
         reasons.append("number")           # "how many?" and the only numbers are ordinals, years, dates
     if flow_missing(q, texts):

@@ -501,3 +501,15 @@ def test_a_count_is_not_answered_by_an_ordinal_a_year_or_a_count_of_countries():
     assert count_missing(zh, ["活动汇聚中老两国优质医疗资源,为患儿送去希望。"])
     assert not count_missing(zh, ["共有30名志愿者参加义诊。"])
     assert not count_missing(analyse("Which edition of the forum was it?"), ["the fifth forum"])   # not a count
+
+
+def test_a_theme_or_a_post_asked_must_be_stated():
+    from assistant.question import analyse, slot_missing
+    theme = analyse("What was the theme of the fourth Leaders' Meeting?")
+    assert slot_missing(theme, ['The meeting adopted the "Naypyidaw Declaration".'])
+    assert not slot_missing(theme, ['The meeting was held under the theme "Peace and Prosperity".'])
+    assert not slot_missing(analyse("澜湄合作第十次外长会的主题是什么?"), ["主题为“金色10年”的第十次外长会在安宁举行。"])
+    post = analyse("What official position does Chen Xiao hold?")
+    assert slot_missing(post, ["Translated by Chen Xiao"])
+    assert not slot_missing(post, ["Chen Xiao, Deputy Director of the Center"])
+    assert not slot_missing(analyse("Who translated the article?"), ["Translated by Chen Xiao"])   # no slot asked

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant import refusal
-from assistant.extract import Choice, candidates, select
+from assistant.extract import Choice, candidates, follow_on, select
 from assistant.glossary import glossary_terms
 from assistant.lexicon import Lexicon
 from assistant.inputs import InputError, check_doc_ids, check_k, clean_history, clean_question
@@ -47,6 +47,7 @@ class Tuning:
     max_chars: int
     min_clause_chars: int = 120
     per_part: int = 2
+    restated: float = 0.0                  # see extract.follow_on (0: off)
 
     @classmethod
     def from_settings(cls, s) -> "Tuning":
@@ -54,7 +55,7 @@ class Tuning:
             raise ValueError(f"Settings.answer_weights needs {len(FEATURES)} numbers: {', '.join(FEATURES)}")
         return cls(dict(zip(FEATURES, s.answer_weights)), s.answer_context, s.answer_min_gain,
                    s.answer_keep_ratio, s.answer_max_sentences, s.answer_max_chars,
-                   per_part=s.answer_per_part)
+                   per_part=s.answer_per_part, restated=s.answer_restated)
 
 
 @dataclass
@@ -240,7 +241,7 @@ class Assistant:
         base = dict(question=question, hits=tuple(hits[:k]), searched_for=searched, lang=q.lang)
         if signals is None or refusal.should_refuse(signals, self.settings):
             return Answer(text=refusal.message(q.lang), citations=(), refused=True, **base)
-        citations, pieces = self._cite(choices, q, merged)
+        citations, pieces = self._cite(follow_on(p.pool, choices, q, self.table, tuning or self.tuning), q, merged)
         if not citations:
             return Answer(text=refusal.message(q.lang), citations=(), refused=True, **base)
         notes = self._notes(q, citations)

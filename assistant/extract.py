@@ -21,7 +21,8 @@ bilingual document stands with its aligned English translation). Its features:
 A Chinese question is matched against English sentences through its English terms (lexicon.py,
 glossary.py). Each part of a several-part question gets its best sentence; then further sentences
 are added while they cover question weight not yet covered. Long sentences are cut to their best
-clauses, verbatim. The weights (Settings.answer_weights) were chosen on the dev split.
+clauses, verbatim. When the best sentence mostly restates the question, the next sentence of its
+paragraph joins the answer (follow_on, after the refusal check). The weights (Settings.answer_weights) were chosen on the dev split.
 """
 
 from __future__ import annotations
@@ -235,6 +236,29 @@ def choose(cands: list[Candidate], scored: Scored, q: Question, table: SentenceT
         used += c.end - c.start
         out.append(c)
     return out
+
+
+def follow_on(cands: list[Candidate], choices: list[Choice], q: Question, table: SentenceTable, w) -> list[Choice]:
+    """When the best sentence mostly restates the question (novelty below w.restated: "the railway
+    runs dedicated trains for agricultural products" for "which goods ... now that the railway runs
+    dedicated trains for agricultural products?"), the answer is often the next sentence of its line
+    ("Exports of beef, durians and bananas have risen sharply."): the choices with that one added.
+    Called after the refusal check, which judges the chosen sentences alone."""
+    if not choices or len(choices) >= w.max_sentences:
+        return choices
+    first = choices[0].candidate
+    if first.scores.get("novelty", 1.0) >= w.restated:
+        return choices
+    s = first.sentence
+    following = [c for c in cands if c.sentence.doc_id == s.doc_id and c.sentence.line == s.line
+                 and c.sentence.start >= s.end]
+    if not following:
+        return choices
+    nxt = min(following, key=lambda c: c.sentence.start)
+    budget = w.max_chars * (2 if len(q.parts) > 1 else 1)
+    if any(c.candidate is nxt for c in choices) or sum(c.end - c.start for c in choices) + len(nxt.sentence.text) > budget:
+        return choices
+    return choices + [Choice(nxt, nxt.sentence.start, nxt.sentence.end, 0.0)]
 
 
 def _repeats(c: Candidate, chosen: list[Candidate]) -> bool:

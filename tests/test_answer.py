@@ -521,3 +521,28 @@ def test_a_typed_english_question_needs_a_sentence_sharing_what_it_asks_about():
     assert "focus" in _answered_signals(other, asked).reasons
     said = "The Secretariat of the River Commission is headquartered in Vientiane, Laos."
     assert "focus" not in _answered_signals(f"{other} {said}", asked).reasons
+
+
+def test_a_sentence_restating_the_question_brings_the_next_one_of_its_paragraph():
+    import dataclasses
+    from assistant.answer import Tuning
+    from assistant.config import Settings
+    from assistant.extract import candidates, follow_on, select
+    from assistant.question import analyse
+    from assistant.sentences import SentenceTable
+    from index.types import Chunk, Hit
+    text = ("The railway opened in 2021 and carries passengers every day.\n"
+            "Now the railway runs regular dedicated trains for farm products. "
+            "Exports of beef and durians to China have risen sharply.\n"
+            "Tourism in Laos is growing fast as well.\n")
+    table = SentenceTable({"r.txt": text})
+    hits = [Hit(Chunk("r.txt#0", "r.txt", text, 0, len(text)), 1.0, 1)]
+    q = analyse("Which goods now go to China in bulk, now that the railway runs regular dedicated trains for farm products?")
+    tuning = Tuning.from_settings(Settings())
+    pool = candidates(table, hits, q)
+    chosen = select(pool, q, table, tuning)
+    assert [c.candidate.sentence.text for c in chosen] == ["Now the railway runs regular dedicated trains for farm products."]
+    quotes = [text[c.start:c.end] for c in follow_on(pool, chosen, q, table, tuning)]
+    assert quotes == ["Now the railway runs regular dedicated trains for farm products.",
+                      "Exports of beef and durians to China have risen sharply."]
+    assert follow_on(pool, chosen, q, table, dataclasses.replace(tuning, restated=0.0)) == chosen

@@ -21,10 +21,7 @@ Signals (all cheap, all computed from what the answer step already has):
             about another edition, year or Mekong country (the clash feature: a yield in Laos for a
             question on Cambodia) is refused; "how many" is not answered by an ordinal, a year or a
             count of something else ("the Fifth Bridge", 两国 for 多少人); "what was the theme", "what
-            position does X hold" need a sentence that speaks of a theme or names a post (SLOTS); and
-            an English question asking for a place, date, number or person is refused when no chosen
-            sentence holds any of its focus words ("in which city is X headquartered?" answered by a
-            sentence on an event in some city). Signals.reasons names the checks that failed
+            position does X hold" need a sentence that speaks of a theme or names a post (SLOTS). Signals.reasons names the checks that failed
   missing   the numbers and ordinals of the question's asking sentence ("the fifth Leaders' Meeting",
             "in 2021"; not those of a background sentence or clause before it: "The forum met in
             2025; where was the 2024 edition?" asks about 2024 only) that
@@ -73,7 +70,6 @@ ROLES = frozenset(terms("director minister ambassador secretary president premie
                          "chairwoman chairperson envoy") + ["主任", "部长", "主席", "总理", "大使", "书记", "省长",
                                                             "市长", "局长", "院长", "会长", "总统", "首相", "秘书"])
 TOPIC_MARGIN = 0.1          # dev: the same figures from 0 to 0.2
-TYPED = {("place",), ("date",), ("number",), ("person",)}   # English questions whose focus a sentence must share
 # answer types whose absence means refusal
 STRICT = {("number",), ("money",), ("date",), ("person",), ("title",), ("company",)}
 
@@ -109,10 +105,6 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
         reasons.append("day")              # "on which day?" and no sentence gives a day
     if unit_missing(q, texts):
         reasons.append("unit")             # "多少米?" and no sentence gives metres
-    if (q.lang == "en" and len(q.parts) == 1 and q.wants[:1] in TYPED and q.focus
-            and not any(c.candidate.scores.get("focus") for c in choices)):
-        reasons.append("focus")            # "in which city is X headquartered?" and no sentence says any of
-                                           # city, headquartered: the place it names is another thing's
     if slot_missing(q, texts):
         reasons.append("slot")             # "what was the theme?" and no sentence speaks of a theme
     if count_missing(q, texts):

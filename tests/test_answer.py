@@ -515,14 +515,6 @@ def test_a_theme_or_a_post_asked_must_be_stated():
     assert not slot_missing(analyse("Who translated the article?"), ["Translated by Chen Xiao"])   # no slot asked
 
 
-def test_a_typed_english_question_needs_a_sentence_sharing_what_it_asks_about():
-    asked = "In which city is the Secretariat of the River Commission headquartered?"
-    other = "The opening ceremony of the exchange week took place in Dezhou, Shandong Province."
-    assert "focus" in _answered_signals(other, asked).reasons
-    said = "The Secretariat of the River Commission is headquartered in Vientiane, Laos."
-    assert "focus" not in _answered_signals(f"{other} {said}", asked).reasons
-
-
 def test_a_sentence_restating_the_question_brings_the_next_one_of_its_paragraph():
     import dataclasses
     from assistant.answer import Tuning

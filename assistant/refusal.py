@@ -21,7 +21,8 @@ Signals (all cheap, all computed from what the answer step already has):
             about another edition, year or Mekong country (the clash feature: a yield in Laos for a
             question on Cambodia) is refused; "how many" is not answered by an ordinal, a year or a
             count of something else ("the Fifth Bridge", 两国 for 多少人); "what was the theme", "what
-            position does X hold" need a sentence that speaks of a theme or names a post (SLOTS). Signals.reasons names the checks that failed
+            position does X hold" need a sentence that speaks of a theme or names a post (SLOTS).
+            Signals.reasons names the checks that failed
   missing   the numbers and ordinals of the question's asking sentence ("the fifth Leaders' Meeting",
             "in 2021"; not those of a background sentence or clause before it: "The forum met in
             2025; where was the 2024 edition?" asks about 2024 only) that

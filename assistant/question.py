@@ -319,14 +319,16 @@ COUNTRY_NAMES = re.compile(r"(?:Cambodia|Laos|Lao|Myanmar|Thailand|Vietnam|Viet 
 # "which province / state", 哪个省 / 哪个邦: the answer names one ("Yunnan Province", 掸邦)
 LEVELS = {"province": (r"\b(?:which|what) province\b|哪(?:个|一个)?省", r"Province\b|省"),
           "state": (r"\b(?:which|what) state\b|哪(?:个|一个)?邦", r"\bState\b|邦"),
-          "county": (r"\b(?:which|what) county\b|哪(?:个|一个)?县", r"\bCounty\b|县")}
+          "county": (r"\b(?:which|what) county\b|哪(?:个|一个)?县", r"\bCounty\b|县"),
+          "station": (r"\b(?:which|what) (?:railway |train )?station\b|哪(?:个|一个|座)(?:火)?车?站", r"\bStation\b|站"),
+          "port": (r"\b(?:which|what) (?:sea|river|land )?port\b|哪(?:个|一个|座)(?:港口|口岸|港)", r"\bPort\b|港|口岸")}
 LEVEL_ASKED = {k: re.compile(a, re.I) for k, (a, _) in LEVELS.items()}
 LEVEL_SAID = {k: re.compile(b) for k, (_, b) in LEVELS.items()}
 
 
 def city_missing(q: Question, texts: list[str]) -> bool:
     """True when the question asks for a city and no text names a place other than a country, or
-    for a province, state or county and no text names one."""
+    for a province, state, county, station or port and no text names one."""
     for k, rx in LEVEL_ASKED.items():
         if rx.search(q.text) and not any(LEVEL_SAID[k].search(t) for t in texts):
             return True

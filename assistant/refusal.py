@@ -9,7 +9,7 @@ Signals (all cheap, all computed from what the answer step already has):
             quoted name; "which company/team", 哪家企业 a firm's or team's name; "on which day", 哪一天
             a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS);
             "which city", 哪座城市 a place that is not a country ("in Laos" does not say), "which
-            province/state", 哪个省/邦 a sentence that names one ("Shan State", 掸邦); "how much
+            province/state/station/port", 哪个省/邦/车站 a sentence that names one ("Shan State", 掸邦); "how much
             did it import", 出口额 a sentence on that flow alone (a trade total or 进出口 does not say); only
             the chosen sentences that name no other edition, year or country than the question's
             count ("which day did the third forum open?" is not answered by the fourth's date), and

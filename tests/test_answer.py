@@ -129,6 +129,10 @@ def test_refusal_rules_for_days_units_editions_and_firms():
     assert city_missing(analyse("妙瓦底属于缅甸哪个邦?"), ["妙瓦底地区的园区被清查。"])
     assert not city_missing(analyse("妙瓦底属于缅甸哪个邦?"), ["妙瓦底位于缅甸克伦邦。"])
     assert not city_missing(analyse("Which province hosted it?"), ["It was held in Yunnan Province."])
+    station = analyse("中老铁路“一地两检”将在哪个车站实施?")
+    assert city_missing(station, ["双方正式签署中老铁路“一地两检”政府间协议。"])
+    assert not city_missing(station, ["“一地两检”将在万象站实施。"])
+    assert not city_missing(analyse("At which station did the train arrive?"), ["It reached Vientiane Station."])
     exports = analyse("2025年柬埔寨对中国的出口额是多少亿美元?")
     assert flow_missing(exports, ["2025年双边贸易额达222.8亿美元。"])              # a trade total, not exports
     assert flow_missing(exports, ["2025年进出口值同比增长6.3%。"])                 # both flows together

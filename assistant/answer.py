@@ -240,7 +240,9 @@ class Assistant:
         self.last_signals.append(signals)
         base = dict(question=question, hits=tuple(hits[:k]), searched_for=searched, lang=q.lang)
         if signals is None or refusal.should_refuse(signals, self.settings):
-            return Answer(text=refusal.message(q.lang), citations=(), refused=True, **base)
+            why = refusal.why(signals, q.lang, self.settings) if signals else ""
+            return Answer(text=refusal.message(q.lang), citations=(), refused=True,
+                          notes=(why,) if why else (), **base)
         citations, pieces = self._cite(follow_on(p.pool, choices, q, self.table, tuning or self.tuning), q, merged)
         if not citations:
             return Answer(text=refusal.message(q.lang), citations=(), refused=True, **base)

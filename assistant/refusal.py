@@ -131,6 +131,36 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
                    tuple(reasons))
 
 
+# why a question was refused, for the user: the first failed check of Signals.reasons in this order
+# (the most specific first), in English and in Chinese
+WHY = {
+    "flow": ("The passages found give a trade total, not the imports or the exports alone.",
+             "找到的段落只给出贸易总额,没有单独的进口额或出口额。"),
+    "day": ("The passages found give no day for it.", "找到的段落没有给出具体是哪一天。"),
+    "unit": ("No passage found gives a figure in the unit asked for.", "找到的段落中没有所问单位的数字。"),
+    "city": ("No passage found names a place of the kind asked for.", "找到的段落没有提到所问的那一级地点。"),
+    "slot": ("No passage found states the theme or the post asked for.", "找到的段落没有提到所问的主题或职务。"),
+    "role": ("No passage found names someone in that post.", "找到的段落没有提到担任该职务的人。"),
+    "count": ("No number in the passages found counts what is asked.", "找到的段落中没有统计所问对象的数字。"),
+    "number": ("The only numbers in the passages found are ordinals, years, dates or counts of something else.",
+               "找到的段落中的数字只是序数、年份、日期或别的数量。"),
+    "edition": ("The passages found are about another edition.", "找到的段落说的是另一届或另一次。"),
+    "topic": ("The passages found speak of this only for another year.", "找到的段落只谈到其他年份的情况。"),
+    "clash": ("The passages found are about another edition, year or country.",
+              "找到的段落说的是另一届、另一年份或另一个国家。"),
+    "missing": ("The passages found do not mention the year or the edition asked about.",
+                "找到的段落没有提到所问的年份或届次。"),
+    "type": ("No passage found gives the kind of answer asked for.", "找到的段落中没有所问类型的答案。"),
+}
+
+
+def why(s: Signals, lang: str, settings) -> str:
+    """One sentence, in the user's language, on why the signals refuse ('' when no check names it)."""
+    failed = set(s.reasons) - ({"missing"} if s.missing <= settings.refuse_max_missing else set())
+    reason = next((r for r in WHY if r in failed), None)
+    return WHY[reason][lang == "zh"] if reason else ""
+
+
 def should_refuse(s: Signals, settings) -> bool:
     """True when the signals say nothing retrieved supports an answer."""
     if not s.typed or s.missing > settings.refuse_max_missing:

@@ -77,6 +77,9 @@ def ask_dict(answer, documents: dict) -> dict:
 def answer_text(answer, documents: dict, width: int = 100) -> str:
     """An Answer for the terminal: the text, then numbered sources with title, date and quote."""
     out = textwrap.wrap(answer.text, width) or [""]
+    for note in answer.notes:
+        if note not in answer.text:
+            out.extend(textwrap.wrap(note, width))               # why a refusal refused
     if answer.searched_for and answer.searched_for != answer.question:
         out += ["", f"(searched for: {answer.searched_for})"]
     if answer.citations:

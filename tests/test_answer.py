@@ -542,3 +542,22 @@ def test_a_sentence_restating_the_question_brings_the_next_one_of_its_paragraph(
     assert quotes == ["Now the railway runs regular dedicated trains for farm products.",
                       "Exports of beef and durians to China have risen sharply."]
     assert follow_on(pool, chosen, q, table, dataclasses.replace(tuning, restated=0.0)) == chosen
+
+
+def test_why_a_refusal_refused_names_the_most_specific_failed_check():
+    from assistant.config import Settings
+    from assistant.refusal import WHY, Signals, why
+    def signals(*reasons, missing=0.0):
+        return Signals(0.5, 0.5, missing, 0.4, not reasons, 1.0, reasons)
+    assert why(signals("type", "flow"), "zh", Settings()) == WHY["flow"][1]
+    assert why(signals("type", "flow"), "en", Settings()) == WHY["flow"][0]
+    assert why(signals("missing", missing=0.4), "en", Settings()) == ""      # under refuse_max_missing: no refusal
+    assert why(signals("missing", missing=1.0), "en", Settings()) == WHY["missing"][0]
+    assert why(signals(), "en", Settings()) == ""
+
+
+@pytest.mark.model
+def test_a_refusal_on_imports_says_the_documents_give_only_total_trade(assistant):
+    from assistant.refusal import WHY
+    a = assistant.ask("2025年中国从湄公河五国的进口额是多少亿美元?")
+    assert a.refused and a.text == ZH_MESSAGE and a.notes == (WHY["flow"][1],)

@@ -197,3 +197,12 @@ def test_lmc_serve_refuses_a_busy_port_in_one_line(tmp_path):
                               capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 2 and f"127.0.0.1:{port}" in done.stderr and "another --port" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_refusal_says_why_when_a_check_knows(client):
+    from assistant.refusal import WHY
+    question = "2025年中国从湄公河五国的进口额是多少亿美元?"          # the documents give only total trade
+    r = client.predict(question, api_name="/ask")
+    assert r["refused"] and r["citations"] == [] and r["notes"] == [WHY["flow"][1]]
+    messages, _, _, _ = client.predict(question, api_name="/chat")
+    assert WHY["flow"][1] in message_text(messages[-1])

@@ -30,7 +30,7 @@ class Answer:
     refused: bool               # True when the documents do not support an answer
     searched_for: str = ""      # the standalone query actually searched (differs for follow-ups)
     lang: str = "en"            # the language of the question and of the answer's own words
-    notes: tuple[str, ...] = field(default_factory=tuple)   # e.g. "The source is in English."
+    notes: tuple[str, ...] = field(default_factory=tuple)   # "来源为英文。"; for a refusal, why (refusal.why)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -3,6 +3,9 @@
 A bilingual document (003) holds a Chinese line followed by its English translation line(s); each
 Chinese sentence is aligned to the English sentence(s) that translate it: one to one when the counts
 agree, else by relative position within the two lines (Gale-Church without the lengths model).
+Where a run of Chinese lines comes before the English lines that translate them (two and two in
+003), they pair line by line when the counts agree, else every Chinese sentence of the run is
+aligned over all the English lines.
 """
 
 from __future__ import annotations
@@ -129,17 +132,27 @@ def split_document(doc_id: str, text: str) -> list[Sentence]:
     out: list[Sentence] = []
     i = 0
     while i < len(lines):
-        n, zh, spans = lines[i]
-        j = i + 1
-        english: list[tuple[int, int]] = []
-        if zh:
+        h = i + 1                                  # a run of Chinese lines i..h-1 (usually one) ...
+        if lines[i][1]:
+            while h < len(lines) and lines[h][1]:
+                h += 1
+        j = h                                      # ... then the English lines h..j-1 that translate them
+        if lines[i][1]:
             while j < len(lines) and not lines[j][1]:
-                english.append([s for s in lines[j][2]])
                 j += 1
-        parallels = align(text, spans, english) if english else [None] * len(spans)
-        for (a, b), par in zip(spans, parallels):
-            out.append(Sentence(doc_id, a, b, text[a:b], "zh" if zh else "en", n, par))
-        for k in range(i + 1, j):
+        if lines[i][1] and j > h:
+            english = [list(lines[k][2]) for k in range(h, j)]
+            if h - i == j - h:                     # as many Chinese lines as English ones: line by line
+                parallels = [p for k in range(i, h) for p in align(text, lines[k][2], [english[k - i]])]
+            else:                                  # else every Chinese sentence over all the English lines
+                parallels = align(text, [sp for k in range(i, h) for sp in lines[k][2]], english)
+        else:
+            h = j = i + 1 if not lines[i][1] else h
+            parallels = [None] * sum(len(lines[k][2]) for k in range(i, h))
+        spans = [(lines[k][0], sp) for k in range(i, h) for sp in lines[k][2]]
+        for (n, (a, b)), par in zip(spans, parallels):
+            out.append(Sentence(doc_id, a, b, text[a:b], "zh" if lines[i][1] else "en", n, par))
+        for k in range(h, j):
             for a, b in lines[k][2]:
                 out.append(Sentence(doc_id, a, b, text[a:b], "en", lines[k][0]))
         i = j

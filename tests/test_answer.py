@@ -39,6 +39,20 @@ def test_bilingual_sentences_are_aligned_with_their_translation(documents):
     assert doc.text[a:b].startswith("From April 8 to 9, 2025")
 
 
+def test_two_chinese_lines_before_their_two_english_lines_are_paired_line_by_line(documents):
+    text = ("第五座大桥正式通车。\n同时,老挝努力成为“亚洲电池”。\n"
+            "The Fifth Bridge officially opened.\nLaos is also working to become the battery of Asia.\n"
+            "两国贸易增长。\n贸易额创新高。\nTrade between the two countries grew to a record.\n")
+    zh = {s.text: text[s.parallel[0]:s.parallel[1]] if s.parallel else None
+          for s in split_document("t.txt", text) if s.lang == "zh"}
+    assert zh["第五座大桥正式通车。"] == "The Fifth Bridge officially opened."
+    assert zh["同时,老挝努力成为“亚洲电池”。"] == "Laos is also working to become the battery of Asia."
+    assert zh["两国贸易增长。"] and zh["贸易额创新高。"]           # two lines, one English line: both within it
+    doc = next(d for d in documents if "zh" in d.languages)      # and the real document's such pair
+    battery = next(s for s in split_document(doc.doc_id, doc.text) if s.text.startswith("同时,老挝努力成为"))
+    assert doc.text[battery.parallel[0]:battery.parallel[1]].startswith("Laos is also working to become")
+
+
 def test_terms_unify_ordinals_and_inflections():
     assert terms("the eighth meeting") == terms("the 8th meetings")
     assert "10th" in terms("澜湄合作第十次外长会")

@@ -235,7 +235,8 @@ class Assistant:
 
     def _answer(self, p: Prepared, k: int, tuning: Tuning | None = None) -> Answer:
         question, searched, q, hits, merged = p.question, p.searched, p.q, p.hits, p.merged
-        choices = select(p.pool, q, self.table, tuning or self.tuning)
+        tuning = tuning or self.tuning
+        choices = select(p.pool, q, self.table, tuning)
         signals = self._signals(q, choices, hits) if choices and hits and (q.tokens or q.english) else None
         self.last_signals.append(signals)
         base = dict(question=question, hits=tuple(hits[:k]), searched_for=searched, lang=q.lang)
@@ -243,7 +244,7 @@ class Assistant:
             why = refusal.why(signals, q.lang, self.settings) if signals else ""
             return Answer(text=refusal.message(q.lang), citations=(), refused=True,
                           notes=(why,) if why else (), **base)
-        citations, pieces = self._cite(follow_on(p.pool, choices, q, self.table, tuning or self.tuning), q, merged)
+        citations, pieces = self._cite(follow_on(p.pool, choices, q, self.table, tuning), q, merged)
         if not citations:
             return Answer(text=refusal.message(q.lang), citations=(), refused=True, **base)
         notes = self._notes(q, citations)

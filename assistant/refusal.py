@@ -9,8 +9,8 @@ Signals (all cheap, all computed from what the answer step already has):
             quoted name; "which company/team", 哪家企业 a firm's or team's name; "on which day", 哪一天
             a day, not just a year; "多少米", "what is the length" a number in that unit (UNITS);
             "which city", 哪座城市 a place that is not a country ("in Laos" does not say), "which
-            province/state/station/port", 哪个省/邦/车站 a sentence that names one ("Shan State", 掸邦); "how much
-            did it import", 出口额 a sentence on that flow alone (a trade total or 进出口 does not say); only
+            province/state/station/port", 哪个省/邦/车站 a sentence that names one ("Shan State", 掸邦);
+            "how much did it import", 出口额 a sentence on that flow alone (a trade total or 进出口 does not say); only
             the chosen sentences that name no other edition, year or country than the question's
             count ("which day did the third forum open?" is not answered by the fourth's date), and
             when a sentence about another edition or year covers more of the question than every
@@ -58,12 +58,17 @@ class Signals:
     focus: float                # share of the question's focus words in the best sentence
     missing: float              # share of the question's numbers and ordinals found nowhere near the answer
     cosine: float               # raw multilingual cosine of the best passage
-    typed: bool                 # a chosen sentence holds the expected kind of answer (True if none expected)
     score: float                # the best sentence's score
-    reasons: tuple[str, ...] = ()   # which typed checks failed ("day", "unit", "clash", ...), for diagnosis
+    reasons: tuple[str, ...] = ()   # which checks failed ("type", "day", "unit", "clash", ..., "missing")
+
+    @property
+    def typed(self) -> bool:
+        """A chosen sentence holds the kind of answer asked for: no check but "missing" failed."""
+        return all(r == "missing" for r in self.reasons)
 
     def as_dict(self) -> dict:
-        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in vars(self).items()}
+        out = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in vars(self).items()}
+        return {**out, "typed": self.typed}
 
 
 YEAR_OR_ORDINAL = re.compile(r"(?:19|20)\d\d|(?:[1-9]|\d\d+)th")    # what an answer's context must mention
@@ -126,9 +131,7 @@ def measure(q: Question, choices, hits, near: list[set[str]], counted_en: frozen
         reasons.append("count")            # "how many projects?" and no number counts projects
     if missing > 0:
         reasons.append("missing")          # (refused only above Settings.refuse_max_missing)
-    typed = not [r for r in reasons if r != "missing"]
-    return Signals(best.get("lex", 0.0), best.get("focus", 0.0), missing, cosine, typed, choices[0].score,
-                   tuple(reasons))
+    return Signals(best.get("lex", 0.0), best.get("focus", 0.0), missing, cosine, choices[0].score, tuple(reasons))
 
 
 # why a question was refused, for the user: the first failed check of Signals.reasons in this order

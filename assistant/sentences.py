@@ -132,26 +132,23 @@ def split_document(doc_id: str, text: str) -> list[Sentence]:
     out: list[Sentence] = []
     i = 0
     while i < len(lines):
+        zh = lines[i][1]
         h = i + 1                                  # a run of Chinese lines i..h-1 (usually one) ...
-        if lines[i][1]:
-            while h < len(lines) and lines[h][1]:
-                h += 1
+        while zh and h < len(lines) and lines[h][1]:
+            h += 1
         j = h                                      # ... then the English lines h..j-1 that translate them
-        if lines[i][1]:
-            while j < len(lines) and not lines[j][1]:
-                j += 1
-        if lines[i][1] and j > h:
-            english = [list(lines[k][2]) for k in range(h, j)]
-            if h - i == j - h:                     # as many Chinese lines as English ones: line by line
-                parallels = [p for k in range(i, h) for p in align(text, lines[k][2], [english[k - i]])]
-            else:                                  # else every Chinese sentence over all the English lines
-                parallels = align(text, [sp for k in range(i, h) for sp in lines[k][2]], english)
-        else:
-            h = j = i + 1 if not lines[i][1] else h
-            parallels = [None] * sum(len(lines[k][2]) for k in range(i, h))
+        while zh and j < len(lines) and not lines[j][1]:
+            j += 1
         spans = [(lines[k][0], sp) for k in range(i, h) for sp in lines[k][2]]
+        english = [list(lines[k][2]) for k in range(h, j)]
+        if not english:
+            parallels = [None] * len(spans)
+        elif h - i == j - h:                       # as many Chinese lines as English ones: line by line
+            parallels = [p for k in range(i, h) for p in align(text, lines[k][2], [english[k - i]])]
+        else:                                      # else every Chinese sentence over all the English lines
+            parallels = align(text, [sp for _, sp in spans], english)
         for (n, (a, b)), par in zip(spans, parallels):
-            out.append(Sentence(doc_id, a, b, text[a:b], "zh" if lines[i][1] else "en", n, par))
+            out.append(Sentence(doc_id, a, b, text[a:b], "zh" if zh else "en", n, par))
         for k in range(h, j):
             for a, b in lines[k][2]:
                 out.append(Sentence(doc_id, a, b, text[a:b], "en", lines[k][0]))

@@ -562,7 +562,7 @@ def test_why_a_refusal_refused_names_the_most_specific_failed_check():
     from assistant.config import Settings
     from assistant.refusal import WHY, Signals, why
     def signals(*reasons, missing=0.0):
-        return Signals(0.5, 0.5, missing, 0.4, not reasons, 1.0, reasons)
+        return Signals(0.5, 0.5, missing, 0.4, 1.0, reasons)
     assert why(signals("type", "flow"), "zh", Settings()) == WHY["flow"][1]
     assert why(signals("type", "flow"), "en", Settings()) == WHY["flow"][0]
     assert why(signals("missing", missing=0.4), "en", Settings()) == ""      # under refuse_max_missing: no refusal

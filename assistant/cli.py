@@ -54,7 +54,9 @@ def question_options(command):
         click.option("--k", "k", type=int, default=None, help="How many passages (default 10)."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
         click.option("--jsonl", is_flag=True, help="Batch mode: read --queries, print one JSON line per question."),
-        click.option("--queries", type=str, default=None, help='JSON-lines file of {"id", "question"} ("-" for stdin).'),
+        click.option("--queries", type=str, default=None,
+                     help='JSON-lines file of {"id", "question"}, with an optional "history" of earlier '
+                          'turns [{"role", "content"}] for a follow-up ("-" for stdin).'),
         click.option("--doc", "doc_ids", multiple=True, help="Only use this document id (repeatable)."),
         click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Only passages in this language."),
         corpus_option, index_option]):
@@ -126,9 +128,11 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
     kwargs = dict(weights=language_weights(settings), doc_ids=set(doc_ids) or None, lang=lang,
                   candidates=settings.candidates)
     if batch is not None:
-        results = index.search_many([q["question"] for q in batch], k, **kwargs)
-        for q, hits in zip(batch, results):
-            click.echo(json.dumps({"id": q["id"], "question": q["question"],
+        from assistant.followup import condense
+        searched = [condense(q["question"], q["history"]) for q in batch]
+        results = index.search_many(searched, k, **kwargs)
+        for q, query, hits in zip(batch, searched, results):
+            click.echo(json.dumps({"id": q["id"], "question": q["question"], "searched_for": query,
                                    "hits": [hit_dict(h, index.documents) for h in hits]}, ensure_ascii=False))
         return
     question = clean_question(question, settings)
@@ -163,7 +167,7 @@ def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
     assistant = Assistant(index, settings)
     kwargs = dict(k=k, doc_ids=set(doc_ids) or None, lang=lang)
     if batch is not None:
-        answers = assistant.ask_many([q["question"] for q in batch], **kwargs)
+        answers = assistant.ask_many([q["question"] for q in batch], [q["history"] for q in batch], **kwargs)
         for q, answer in zip(batch, answers):
             click.echo(json.dumps({"id": q["id"], **ask_dict(answer, index.documents)}, ensure_ascii=False))
         return

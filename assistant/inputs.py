@@ -68,7 +68,8 @@ def check_k(k, settings) -> int:
 
 
 def read_queries(path: str, settings) -> list[dict]:
-    """Read JSON lines {"id", "question"}; '-' reads standard input. All lines are checked first."""
+    """Read JSON lines {"id", "question"} with an optional "history" (the earlier turns of a
+    follow-up, as clean_history takes them); '-' reads standard input. All lines are checked first."""
     try:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
@@ -89,9 +90,10 @@ def read_queries(path: str, settings) -> list[dict]:
             raise InputError(f'{path} line {n}: expected an object with "id" and "question"')
         try:
             question = clean_question(item["question"], settings)
+            history = clean_history(item.get("history"), settings)
         except InputError as exc:
             raise InputError(f"{path} line {n}: {exc}") from None
-        queries.append({"id": item.get("id", n), "question": question})
+        queries.append({"id": item.get("id", n), "question": question, "history": history})
     if not queries:
         raise InputError(f"{path} holds no questions")
     return queries

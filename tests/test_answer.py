@@ -364,6 +364,25 @@ def test_cli_ask_json_and_batch(real_settings, tmp_path, capsys):
 
 
 @pytest.mark.model
+def test_cli_batch_reads_the_history_of_a_followup(real_settings, tmp_path, capsys):
+    from assistant.cli import main
+    first = "Where was the 2025 Lancang-Mekong Local Government Cooperation Forum held?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": "In Dali. [1]"}]
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"id": "alone", "question": "Who presided over its opening ceremony?"}) + "\n"
+                       + json.dumps({"id": "follow", "question": "Who presided over its opening ceremony?",
+                                     "history": history}) + "\n", encoding="utf-8")
+    main(["ask", "--index", str(real_settings.index_dir), "--jsonl", "--queries", str(queries)])
+    alone, follow = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert alone["searched_for"] == alone["question"]
+    assert "Local Government Cooperation Forum" in follow["searched_for"] and "Xu Hao" in follow["answer"]
+    main(["search", "--index", str(real_settings.index_dir), "--jsonl", "--queries", str(queries), "--k", "1"])
+    alone, follow = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert alone["searched_for"] == alone["question"] and follow["searched_for"] != follow["question"]
+    assert "Xu Hao" in follow["hits"][0]["text"]
+
+
+@pytest.mark.model
 def test_cli_ask_text_shows_sources_or_closest_passages(real_settings, capsys):
     from assistant.cli import main
     main(["ask", "--index", str(real_settings.index_dir), "澜湄青年天体科学研究中心的首任主任是谁?"])

@@ -53,6 +53,11 @@ def test_bad_queries_file_names_the_line(tmp_path):
     queries.write_text("not json\n")
     result = run("search", "--jsonl", "--queries", str(queries), env_index=tmp_path / "index")
     assert "line 1: not valid JSON" in result.stderr
+    queries.write_text('{"id": 1, "question": "ok"}\n{"id": 2, "question": "And who?", "history": "oops"}\n')
+    for command in ("search", "ask"):
+        result = run(command, "--jsonl", "--queries", str(queries), env_index=tmp_path / "index")
+        assert result.returncode == 2 and "line 2: history must be a list" in result.stderr
+        assert "Traceback" not in result.stderr
 
 
 @pytest.mark.model

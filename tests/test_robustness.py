@@ -172,7 +172,7 @@ def test_cli_invalid_utf8_and_control_characters_in_a_question(real_settings, re
 def test_queries_file_surrogates_and_controls_are_cleaned(tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_text('{"id": "a", "question": "\\ud800 Mekong \\u0000 dam\\u001b[0m"}\n', encoding="utf-8")
-    assert read_queries(str(path), Settings()) == [{"id": "a", "question": "Mekong dam [0m"}]
+    assert read_queries(str(path), Settings()) == [{"id": "a", "question": "Mekong dam [0m", "history": []}]
 
 
 def test_a_zero_byte_document_is_skipped_not_fatal(tmp_path):

@@ -26,7 +26,7 @@ from index.translate import Lexicon
 from index.types import Hit
 
 FORMAT = 1
-TOKENIZER = "cjk-bigram-v3"          # v2: BM25 indexes the context header; v3: CC-CEDICT lexicon
+TOKENIZER = "cjk-bigram-v4"          # v2: BM25 indexes the context header; v3: CC-CEDICT lexicon; v4: lexicon pairs runs of Chinese lines
 
 
 class IndexError_(Exception):

@@ -25,21 +25,28 @@ from index.lexical import HAN_RUN, _bigrams, _words
 
 
 def aligned_pairs(texts: list[str]) -> list[tuple[str, str]]:
-    """(Chinese line, following English lines) pairs found in the given texts, deduplicated."""
+    """(Chinese text, English text) pairs found in the given texts, deduplicated: a run of Chinese
+    lines and the English lines after it. When the run has as many lines as its English (two
+    Chinese lines, then their two translations), they pair line by line, as the answer step's
+    sentences do (assistant/sentences.split_document); otherwise the run pairs with all of them."""
     pairs, seen = [], set()
     for text in texts:
-        zh, en = None, []
-        for line in text.splitlines() + [""]:
-            if line.strip() and is_chinese(line):
-                if zh and en and (zh, " ".join(en)) not in seen:
-                    seen.add((zh, " ".join(en)))
-                    pairs.append((zh, " ".join(en)))
-                zh, en = line, []
-            elif line.strip() and zh is not None:
-                en.append(line)
-        if zh and en and (zh, " ".join(en)) not in seen:
-            seen.add((zh, " ".join(en)))
-            pairs.append((zh, " ".join(en)))
+        lines = [line for line in text.splitlines() if line.strip()]
+        i = 0
+        while i < len(lines):
+            h = i
+            while h < len(lines) and is_chinese(lines[h]):
+                h += 1
+            j = h
+            while j < len(lines) and not is_chinese(lines[j]):
+                j += 1
+            zh, en = lines[i:h], lines[h:j]
+            found = list(zip(zh, en)) if len(zh) == len(en) else [("\n".join(zh), " ".join(en))]
+            for pair in found if zh and en else []:
+                if pair not in seen:
+                    seen.add(pair)
+                    pairs.append(pair)
+            i = max(j, i + 1)
     return pairs
 
 

@@ -21,6 +21,15 @@ def test_aligned_pairs_join_each_chinese_line_with_its_english_lines():
     assert len(pairs) == 4
 
 
+def test_two_chinese_lines_before_their_two_english_lines_pair_line_by_line():
+    text = "铁路开通运营。\n论坛在大理举行。\nThe railway opened.\nThe forum was held in Dali.\n"
+    assert aligned_pairs([text]) == [("铁路开通运营。", "The railway opened."),
+                                     ("论坛在大理举行。", "The forum was held in Dali.")]
+    uneven = "铁路开通运营。\n论坛在大理举行。\nThe railway opened and the forum was held in Dali.\n"
+    assert aligned_pairs([uneven]) == [("铁路开通运营。\n论坛在大理举行。",
+                                        "The railway opened and the forum was held in Dali.")]
+
+
 def test_terms_that_co_occur_across_pairs_become_translations():
     table = learn(aligned_pairs([TEXT]))
     assert table["铁路"][0][0] == "railway"

@@ -347,3 +347,34 @@ def test_real_answers_are_measured_and_every_citation_is_verbatim(real_settings,
     assert report.answers is not None, report.answers_note
     assert report.answers["n_answerable"] == 4 and report.answers["n_unanswerable"] == 2
     assert report.answers["citations"] > 0 and report.answers["citations_verbatim"] == 1.0
+
+
+# ---------- evals/ceiling.py: the cross-validated ceilings ----------
+def test_the_listwise_fit_finds_the_feature_that_marks_the_answer():
+    import numpy as np
+    from evals.ceiling import choice_ceiling, fit_listwise
+    rng = np.random.default_rng(1)
+    groups, labels = [], []
+    for _ in range(40):                      # column 0 is 1 on the answer row only; column 1 is noise
+        x = np.column_stack([np.zeros(6), rng.normal(size=6)])
+        answer = rng.integers(6)
+        x[answer, 0] = 1.0
+        groups.append(x)
+        labels.append((np.arange(6) == answer).astype(float))
+    w = fit_listwise(groups, labels)
+    assert w[0] > 1.0 and abs(w[1]) < 0.5 * w[0]
+    assert choice_ceiling(groups, labels) == 1.0
+    flipped = [g[:, ::-1].copy() for g in groups]          # the marker under the other column name
+    assert choice_ceiling(flipped, labels) == 1.0
+
+
+def test_the_refusal_ceiling_reads_separable_and_uninformative_signals():
+    import numpy as np
+    from evals.ceiling import refusal_ceiling
+    rng = np.random.default_rng(2)
+    unanswerable = np.array([True] * 30 + [False] * 70)
+    separable = np.where(unanswerable, 1.0, -1.0)[:, None] + 0.1 * rng.normal(size=(100, 1))
+    auc, refused = refusal_ceiling(separable, unanswerable)
+    assert auc == 1.0 and refused == 1.0
+    auc, refused = refusal_ceiling(rng.normal(size=(100, 1)), unanswerable)
+    assert 0.2 < auc < 0.8 and refused < 0.5

@@ -66,3 +66,5 @@ def test_chinese_names_are_read_in_pinyin_against_the_corpus_names():
     assert found["鲍志鹏"] == {"Bao Zhipeng"} and found["重庆"] == {"Chongqing"}
     assert names_in("大力推进合作", english_names(["Dali hosted the forum."])) == {}     # 大力 is a word, not Dali
     assert names_in("大理举办了论坛", english_names(["Dali hosted the forum."]))["大理"] == {"Dali"}
+    both = english_names(["Premier Li Qiang visited Lijiang."])              # 强 reads qiáng, rarely jiàng
+    assert names_in("李强出席了会议", both) == {"李强": {"Li Qiang"}}

@@ -60,7 +60,8 @@ def _en_terms(text: str) -> set[str]:
 
 def learn(pairs: list[tuple[str, str]], min_pairs: int = 2, min_dice: float = 0.3,
           per_term: int = 3) -> dict[str, list[list]]:
-    """bigram -> [[english word, dice], ...], best first."""
+    """bigram -> [[english word, dice], ...], best first (ties alphabetically: the same table in
+    every process, whatever the order of its string hashes)."""
     zc, ec, joint = Counter(), Counter(), Counter()
     for zh, en in pairs:
         z, e = _zh_terms(zh), _en_terms(en)
@@ -74,7 +75,7 @@ def learn(pairs: list[tuple[str, str]], min_pairs: int = 2, min_dice: float = 0.
         dice = 2 * n / (zc[a] + ec[b])
         if dice >= min_dice:
             table.setdefault(a, []).append([b, round(dice, 3)])
-    return {a: sorted(v, key=lambda x: -x[1])[:per_term] for a, v in sorted(table.items())}
+    return {a: sorted(v, key=lambda x: (-x[1], x[0]))[:per_term] for a, v in sorted(table.items())}
 
 
 CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")

@@ -68,3 +68,18 @@ def test_chinese_names_are_read_in_pinyin_against_the_corpus_names():
     assert names_in("大理举办了论坛", english_names(["Dali hosted the forum."]))["大理"] == {"Dali"}
     both = english_names(["Premier Li Qiang visited Lijiang."])              # 强 reads qiáng, rarely jiàng
     assert names_in("李强出席了会议", both) == {"李强": {"Li Qiang"}}
+
+
+def test_the_learned_table_is_the_same_whatever_the_string_hash_order():
+    """Ties in Dice are broken by the English word, so every build learns the same table (before,
+    a tie was broken by set order, which changes with PYTHONHASHSEED from one process to the next)."""
+    import os
+    import subprocess
+    import sys
+    text = "论坛在大理。\nForum Dali.\n大理论坛闭幕。\nThe Dali forum closed.\n"
+    code = ("import json, sys; from index.translate import aligned_pairs, learn; "
+            f"print(json.dumps(learn(aligned_pairs([{text!r}]), per_term=1), sort_keys=True))")
+    tables = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert len(tables) == 1
+    assert learn(aligned_pairs([text]), per_term=1)["论坛"] == [["dali", 1.0]]     # forum ties at 1.0

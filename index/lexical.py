@@ -63,8 +63,10 @@ class LexicalIndex:
     def build(cls, texts: list[str]) -> "LexicalIndex":
         import bm25s
         bm25 = bm25s.BM25()
-        bm25.index([tokenize(t) or [""] for t in texts], show_progress=False)
-        return cls(bm25)
+        docs = [tokenize(t) or [""] for t in texts]
+        vocab = {token: i for i, token in enumerate(sorted({t for doc in docs for t in doc}))}
+        bm25.index(([[vocab[t] for t in doc] for doc in docs], vocab), show_progress=False)
+        return cls(bm25)                   # a sorted vocabulary: every build writes the same files
 
     def scores(self, query: str) -> np.ndarray:
         tokens = tokenize(query)

@@ -48,3 +48,29 @@ def test_bm25_save_and_load_give_identical_scores(tmp_path):
     again = LexicalIndex.load(tmp_path / "bm25")
     for q in ["railway", "澜湄水资源", "joint patrols on the Mekong"]:
         assert np.array_equal(index.scores(q), again.scores(q))
+
+
+def test_two_builds_write_the_same_files_and_score_as_plain_bm25s(tmp_path):
+    """The vocabulary is sorted, so a build does not depend on the process's string hashing; the
+    scores are those of bm25s indexing the same tokens itself."""
+    import os
+    import subprocess
+    import sys
+
+    import bm25s
+
+    texts = ["The China-Laos Railway carried 50 million passengers.", "澜湄合作第十次外长会在安宁举行。",
+             "Dali hosted the forum on cultural cities.", ""]
+    code = ("import sys; from index.lexical import LexicalIndex; "
+            f"LexicalIndex.build({texts!r}).save(__import__('pathlib').Path(sys.argv[1]))")
+    for seed in (1, 2):
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / f"b{seed}")], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": str(seed)})
+    names = sorted(p.name for p in (tmp_path / "b1").iterdir())
+    assert names and names == sorted(p.name for p in (tmp_path / "b2").iterdir())
+    assert all((tmp_path / "b1" / n).read_bytes() == (tmp_path / "b2" / n).read_bytes() for n in names)
+    plain = bm25s.BM25()
+    plain.index([tokenize(t) or [""] for t in texts], show_progress=False)
+    ours = LexicalIndex.load(tmp_path / "b1")
+    for query in ("railway passengers", "外长会在哪里举行", "forum Dali", "nothing matches"):
+        assert np.allclose(ours.scores(query), plain.get_scores(tokenize(query)) if tokenize(query) else 0)

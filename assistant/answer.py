@@ -236,8 +236,7 @@ class Assistant:
     def _answer(self, p: Prepared, k: int, tuning: Tuning | None = None) -> Answer:
         question, searched, q, hits, merged = p.question, p.searched, p.q, p.hits, p.merged
         tuning = tuning or self.tuning
-        choices = select(p.pool, q, self.table, tuning)
-        signals = self._signals(q, choices, hits) if choices and hits and (q.tokens or q.english) else None
+        choices, signals = self.choose(p, tuning)
         self.last_signals.append(signals)
         base = dict(question=question, hits=tuple(hits[:k]), searched_for=searched, lang=q.lang)
         if signals is None or refusal.should_refuse(signals, self.settings):
@@ -252,6 +251,14 @@ class Assistant:
         if notes:
             text = f"{notes[0]} {text}"
         return Answer(text=text, citations=tuple(citations), refused=False, notes=notes, **base)
+
+    def choose(self, p: Prepared, tuning: Tuning | None = None) -> tuple[list[Choice], refusal.Signals | None]:
+        """The sentences chosen to answer, and the refusal signals over them (None when there is
+        nothing to judge: no sentence, no passage, or no content word in the question)."""
+        q = p.q
+        choices = select(p.pool, q, self.table, tuning or self.tuning)
+        signals = self._signals(q, choices, p.hits) if choices and p.hits and (q.tokens or q.english) else None
+        return choices, signals
 
     def _signals(self, q: Question, choices: list[Choice], hits: list[Hit]) -> refusal.Signals | None:
         near = [self.table.near(c.candidate.sentence, 6) | set(terms(c.candidate.hit.chunk.text)) for c in choices]

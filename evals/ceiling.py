@@ -77,26 +77,23 @@ def refusal_ceiling(x: np.ndarray, unanswerable: np.ndarray, k: int = FOLDS) -> 
     return float(roc_auc_score(unanswerable, p)), float(np.mean(p[unanswerable] > threshold))
 
 
-def collect(split: str = "dev"):
-    """Feature rows from the product's own answer path: per answerable question the candidates'
-    features and whether each holds a key; per question the soft refusal signals."""
+def collect():
+    """Feature rows of the dev questions from the product's own answer path: per answerable
+    question the candidates' features and whether each holds a key; per question the soft refusal
+    signals of the sentences Assistant.choose picks."""
     from assistant.answer import FEATURES, Assistant
     from assistant.config import Settings
-    from assistant.extract import _value, score_table, select
+    from assistant.extract import _value, score_table
     from evals.gold import load_questions
     from evals.metrics import answer_correct
     from index.store import open_index
-    if split != "dev":
-        raise ValueError("the ceiling is measured on dev only")
     settings = Settings()
     assistant = Assistant(open_index(settings, log=lambda m: None, progress=False), settings)
-    questions = load_questions(split=split)
+    questions = load_questions(split="dev")
     prepared = assistant.prepare([q["question"] for q in questions], k=settings.k)
     groups, labels, shipped, reach, rows, unanswerable = [], [], [], [], [], []
     for p, q in zip(prepared, questions):
-        assistant._answer(p, settings.k)
-        signals = assistant.last_signals[-1]
-        chosen = select(p.pool, p.q, assistant.table, assistant.tuning) if p.pool else []
+        chosen, signals = assistant.choose(p)
         best = chosen[0].candidate.scores if chosen else {}
         soft = [signals.coverage, signals.focus, signals.missing, signals.cosine, signals.score] if signals \
             else [0.0, 0.0, 1.0, 0.0, 0.0]
@@ -116,10 +113,10 @@ def collect(split: str = "dev"):
     return groups, labels, shipped, reach, np.array(rows), np.array(unanswerable)
 
 
-def measure(split: str = "dev") -> dict:
-    groups, labels, shipped, reach, rows, unanswerable = collect(split)
+def measure() -> dict:
+    groups, labels, shipped, reach, rows, unanswerable = collect()
     auc, refusal = refusal_ceiling(rows, unanswerable)
-    return {"split": split, "answerable": len(reach), "unanswerable": int(unanswerable.sum()),
+    return {"split": "dev", "answerable": len(reach), "unanswerable": int(unanswerable.sum()),
             "reach": round(float(np.mean(reach)), 3),
             "choice_shipped_in_sample": round(float(np.mean(shipped)), 3),
             "choice_cross_validated": round(choice_ceiling(groups, labels), 3),
@@ -131,7 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    report = measure("dev")
+    report = measure()
     if args.json:
         print(json.dumps(report))
         return

@@ -67,7 +67,8 @@ def spellings(run: str, readings) -> list[str]:
 def names_in(question: str, names: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     """The corpus's English names that runs of the question's Chinese characters spell in pinyin:
     {"鲍志鹏": {"Bao Zhipeng"}, "重庆": {"Chongqing"}}. A run takes the names of its first spelling
-    that names any, trying each character's readings in CC-CEDICT's order (the common one first)."""
+    that names any, trying each character's readings in the order CC-CEDICT lists them (强: qiáng,
+    then jiàng)."""
     readings, common = cedict_readings()
     out: dict[str, set[str]] = {}
     for run in HAN_RUN.findall(question):
@@ -76,7 +77,7 @@ def names_in(question: str, names: dict[str, frozenset[str]]) -> dict[str, froze
                 piece = run[i:i + n]
                 if piece in common:
                     continue
-                for spelled in spellings(piece, readings):      # the commonest readings first
+                for spelled in spellings(piece, readings):      # in CC-CEDICT's order of readings
                     if spelled in names:
                         out.setdefault(piece, set()).update(names[spelled])
                         break                        # 李强 is Li Qiang, not also Lijiang (强 jiàng)

@@ -41,12 +41,13 @@ def aligned_pairs(texts: list[str]) -> list[tuple[str, str]]:
             while j < len(lines) and not is_chinese(lines[j]):
                 j += 1
             zh, en = lines[i:h], lines[h:j]
-            found = list(zip(zh, en)) if len(zh) == len(en) else [("\n".join(zh), " ".join(en))]
-            for pair in found if zh and en else []:
-                if pair not in seen:
-                    seen.add(pair)
-                    pairs.append(pair)
-            i = max(j, i + 1)
+            if zh and en:
+                found = list(zip(zh, en)) if len(zh) == len(en) else [("\n".join(zh), " ".join(en))]
+                for pair in found:
+                    if pair not in seen:
+                        seen.add(pair)
+                        pairs.append(pair)
+            i = j                          # j > i: line i is Chinese (h > i) or English (j > h = i)
     return pairs
 
 

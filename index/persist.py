@@ -248,7 +248,7 @@ def _read(cls, directory: Path, meta: dict):
     documents = json.loads((directory / DOCS).read_text(encoding="utf-8"))
     dense = {}
     for leg, model in meta.get("models", {}).items():
-        if leg not in ("dense", "multilingual"):
+        if leg not in ("dense", "multilingual", "e5"):
             raise IndexError_(f"index at {directory} is damaged: unknown leg {leg!r} in meta.json")
         faiss_index = faiss.read_index(str(directory / _faiss_name(leg)))
         embedder = make_embedder(model["name"])

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from corpus import DEFAULT_CORPUS, Chunk, Document, chunk_documents, corpus_hash, load_documents
 from corpus.lang import is_chinese
-from index.embedder import make_embedder
-from index.fusion import fuse, top
+from index.embedder import encode_queries, make_embedder
+from index.fusion import Fusion, candidate_rows, features, fuse, top
 from index.lexical import LexicalIndex, tokenize
 from index.pinyin import english_names, names_in
 from index.sources import Sources, years_in
@@ -56,6 +56,7 @@ class Index:
         self.lexicon = lexicon                # Chinese -> English words, from the parallel text
         self._names = None                    # pinyin spelling -> the corpus's English names (translate)
         self._chunk_years: list[frozenset[str]] | None = None   # the years each chunk names (rank)
+        self._share: dict[str, float] = {}                       # language -> share of chunks in it
 
     # ---------- building ----------
     @classmethod
@@ -81,7 +82,8 @@ class Index:
         # vectors of unchanged chunks come from the cache of the index being replaced
         cache = EmbeddingCache.load(settings.index_dir if settings.embedding_cache else None)
         dense = {}
-        for leg, name in (("dense", settings.dense_model), ("multilingual", settings.multilingual_model)):
+        for leg, name in (("dense", settings.dense_model), ("multilingual", settings.multilingual_model),
+                          ("e5", settings.e5_model)):
             if not name:
                 continue
             embedder = make_embedder(name)
@@ -111,7 +113,8 @@ class Index:
                     lang=None, candidates: int = 100) -> list[list[Hit]]:
         """Search several questions at once (one embedding batch per leg).
 
-        weights: leg -> weight, or a callable question -> weights (per-language defaults).
+        weights: a learned index.fusion.Fusion (the product's), leg -> weight (fixed weights), or a
+        callable question -> weights.
         doc_ids / lang: keep only chunks of these documents / of this language ("en" or "zh").
         A blank query has no hits; a query that is not text or is over MAX_QUERY_CHARS, or a k below 1,
         is a ValueError.
@@ -133,6 +136,9 @@ class Index:
         pool = n if filtered and n <= 50_000 else min(n, max(candidates, k))
         if filtered and pool < n:
             pool = min(n, pool * 10)
+        if isinstance(weights, Fusion):
+            legs = self.candidates(queries, pool, None)
+            return [self.rank_learned(l, weights, q, k, doc_ids=doc_ids, lang=lang) for l, q in zip(legs, queries)]
         per_query = [weights(q) if callable(weights) else (weights or DEFAULT_WEIGHTS) for q in queries]
         needed = {leg for w in per_query for leg, x in w.items() if x > 0}
         legs = self.candidates(queries, pool, needed)
@@ -161,7 +167,7 @@ class Index:
     def candidates(self, queries: list[str], pool: int, legs: set[str] | None = None) -> list[dict]:
         """For each question, leg name -> (row indices, raw scores) of that leg's `pool` best rows."""
         wanted = [leg for leg in self.dense if legs is None or leg in legs]
-        vectors = {leg: self.dense[leg][0].encode(list(queries)) for leg in wanted}
+        vectors = {leg: encode_queries(self.dense[leg][0], queries) for leg in wanted}
         out = []
         for qi, query in enumerate(queries):
             found = {"bm25": top(self.lexical.scores(query), pool)}
@@ -173,6 +179,48 @@ class Index:
                 found[leg] = (rows[0][keep], scores[0][keep])
             out.append(found)
         return out
+
+    def chunk_years(self) -> list[frozenset[str]]:
+        """The years each chunk names, or, naming none, those its document's title names."""
+        if self._chunk_years is None:
+            self._chunk_years = [years_in(c.text) or self.sources.title_years.get(c.doc_id, frozenset())
+                                 for c in self.chunks]
+        return self._chunk_years
+
+    def share(self, lang: str) -> float:
+        """The share of chunks in `lang` ("zh+en" counts for both)."""
+        if lang not in self._share:
+            self._share[lang] = sum(lang in c.lang for c in self.chunks) / max(1, len(self.chunks))
+        return self._share[lang]
+
+    def fusion_features(self, legs: dict, query: str) -> tuple:
+        """(rows, X, lang): the learned fusion's features of one question's candidates."""
+        lang = "zh" if is_chinese(query) else "en"
+        rows = candidate_rows(legs)
+        chunks = [self.chunks[r] for r in rows.tolist()]
+        named, years, said = self.named(query), self.years(query), self.chunk_years()
+        X = features(legs, rows, [lang in c.lang for c in chunks], [c.lang == "zh+en" for c in chunks],
+                     self.share(lang), [c.doc_id in named for c in chunks],
+                     [bool(years and said[r] and not said[r] & years) for r in rows.tolist()])
+        return rows, X, lang
+
+    def rank_learned(self, legs: dict, fusion: Fusion, query: str, k: int, *, doc_ids=None,
+                     lang=None) -> list[Hit]:
+        """One question's k best hits by the learned fusion (index/fusion.py)."""
+        rows, X, qlang = self.fusion_features(legs, query)
+        scores = fusion.score(qlang, X)
+        raw = {leg: dict(zip(r.tolist(), s.tolist())) for leg, (r, s) in legs.items()}
+        hits = []
+        for i in sorted(range(len(rows)), key=lambda i: (-scores[i], rows[i])):
+            row = int(rows[i])
+            chunk = self.chunks[row]
+            if (doc_ids is not None and chunk.doc_id not in doc_ids) or (lang is not None and lang not in chunk.lang):
+                continue
+            hits.append(Hit(chunk=chunk, score=round(float(scores[i]), 6), rank=len(hits) + 1,
+                            legs={leg: round(r[row], 4) for leg, r in raw.items() if row in r}))
+            if len(hits) == k:
+                break
+        return hits
 
     def rank(self, legs: dict, weights: dict, k: int, *, doc_ids=None, lang=None,
              named: frozenset[str] = frozenset(), years: frozenset[str] = frozenset()) -> list[Hit]:
@@ -187,11 +235,8 @@ class Index:
                 if self.chunks[row].doc_id in named:
                     fused[row] += weights["source"]
         if years and weights.get("year", 0) > 0:
-            if self._chunk_years is None:
-                self._chunk_years = [years_in(c.text) or self.sources.title_years.get(c.doc_id, frozenset())
-                                     for c in self.chunks]
             for row in fused:
-                said = self._chunk_years[row]
+                said = self.chunk_years()[row]
                 if said and not said & years:
                     fused[row] -= weights["year"]
         raw = {leg: dict(zip(rows.tolist(), scores.tolist())) for leg, (rows, scores) in legs.items()}

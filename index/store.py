@@ -15,7 +15,7 @@ import numbers
 import time
 from pathlib import Path
 
-from corpus import DEFAULT_CORPUS, Chunk, Document, chunk_documents, corpus_hash, load_documents
+from corpus import DEFAULT_CORPUS, Chunk, Document, chunk_documents, corpus_hash, load_corpus
 from corpus.lang import is_chinese
 from index.embedder import make_embedder
 from index.fusion import fuse, top
@@ -243,7 +243,7 @@ def open_index(settings, *, build_if_needed: bool = True, log=print, progress: b
     """Load the index for `settings`; build (or rebuild) it when it is missing, stale or damaged."""
     from index import persist
     directory = Path(settings.index_dir)
-    docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+    docs = load_corpus(settings)
     problem = persist.check(directory, settings, corpus_hash(docs))
     if problem is None:
         try:

@@ -1,0 +1,197 @@
+"""Adding and removing documents (lmc add / docs / remove, and the app's Documents tab).
+
+    outcomes, built = add_files([Upload("statement.pdf", Path("statement.pdf"))], settings)
+    print(outcomes[0].line())        # "added statement.pdf: 12 pages, 48 chunks"
+    built.assistant                  # answers from the new index (None when nothing was added)
+
+Every file is parsed and checked first, with nothing written: a file that cannot be added gets
+one line saying why (Outcome.reason) and the others go on. Then, under the library's lock, the
+new items are staged, the index is built over every document (assistant/build.py), the library's
+manifest is committed, and the index saved. A failure anywhere puts the manifest back and removes
+the staged items, and the old index stays in place, so the library and the index are exactly as
+they were.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.inputs import InputError
+
+ID = re.compile(r"[\w][\w.-]{0,79}")
+DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str                     # the file name as given: shown, and made into an id; never a path we write
+    path: Path                    # where its bytes are read from
+
+
+@dataclass
+class Outcome:
+    name: str
+    status: str                   # "added", "exists" or "refused"
+    reason: str = ""
+    doc_id: str = ""
+    pages: int = 0
+    chunks: int = 0
+    parsed: object = field(default=None, repr=False)
+    data: bytes = field(default=b"", repr=False)
+
+    def line(self) -> str:
+        if self.status == "added":
+            pages = f"{self.pages} page{'s' * (self.pages != 1)}, " if self.pages else ""
+            return f"added {self.name} as {self.doc_id}: {pages}{self.chunks} chunk{'s' * (self.chunks != 1)}"
+        if self.status == "exists":
+            return f"{self.name}: already added as {self.doc_id}; nothing changed"
+        return f"refused {self.name}: {self.reason}"
+
+
+def check_meta(title=None, date=None, publisher=None, doc_id=None, n_files: int = 1) -> None:
+    if n_files > 1 and any(v for v in (title, date, publisher, doc_id)):
+        raise InputError("--title, --date, --publisher and --id describe one file; add the files one at a time")
+    if date and not DATE.fullmatch(date):
+        raise InputError(f"--date must be YYYY, YYYY-MM or YYYY-MM-DD (got {date!r})")
+    if title is not None and not title.strip():
+        raise InputError("--title is empty")
+    if doc_id is not None and not ID.fullmatch(doc_id):
+        raise InputError(f"--id may hold letters, digits, '.', '_' and '-' (up to 80; got {doc_id!r})")
+
+
+def read_upload(upload: Upload, settings) -> Outcome:
+    """Parse one file; the outcome is "refused" with a one-line reason when it cannot be added."""
+    from corpus.formats import ParseError, parse
+    name = Path(upload.name.replace("\\", "/")).name or "file"
+    out = Outcome(name=name, status="refused")
+    try:
+        size = Path(upload.path).stat().st_size
+        if size > settings.max_upload_bytes:
+            raise ParseError(f"the file is {size / 1e6:.1f} MB, over the {settings.max_upload_bytes / 1e6:.0f} MB "
+                             "limit (Settings.max_upload_bytes)")
+        out.data = Path(upload.path).read_bytes()
+        out.parsed = parse(out.data, name, max_bytes=settings.max_upload_bytes)
+        size = len(out.parsed.text.encode("utf-8"))
+        if size > settings.max_document_bytes:
+            raise ParseError(f"its text is {size / 1e6:.1f} MB, over the {settings.max_document_bytes / 1e6:.0f} MB "
+                             "limit per document (Settings.max_document_bytes); split it first")
+    except ParseError as exc:
+        out.reason, out.parsed = str(exc), None
+    except OSError as exc:
+        out.reason, out.parsed = f"cannot read it ({exc.strerror or exc})", None
+    except Exception as exc:                     # noqa: BLE001 - a parser bug must not lose the other files
+        out.reason, out.parsed = f"could not parse it ({type(exc).__name__}: {' '.join(str(exc).split())[:160]})", None
+    return out
+
+
+def _vet(outcomes: list[Outcome], corpus_docs, entries: dict, doc_id: str | None) -> list[Outcome]:
+    """Mark duplicates ("exists") and id clashes ("refused"); return the outcomes still to add."""
+    from corpus.library import make_id, sha256
+    texts = {sha256(d.text): d.doc_id for d in corpus_docs}
+    files = {e.get("file_sha256"): i for i, e in entries.items()}
+    texts.update({e.get("sha256"): i for i, e in entries.items()})
+    taken = {d.doc_id for d in corpus_docs} | set(entries)
+    todo = []
+    for out in outcomes:
+        if out.status != "refused" or out.parsed is None:
+            continue
+        text_sha, file_sha = sha256(out.parsed.text), sha256(out.data)
+        same = texts.get(text_sha) or files.get(file_sha)
+        if same:
+            out.status, out.doc_id = "exists", same
+            continue
+        out.doc_id = doc_id or make_id(out.name, out.parsed.kind)
+        if out.doc_id in taken:
+            out.reason = (f"the id {out.doc_id} is taken by another document; rename the file "
+                          "or give another id (lmc add --id NEW)")
+            continue
+        taken.add(out.doc_id)
+        texts[text_sha] = out.doc_id
+        todo.append(out)
+    return todo
+
+
+def add_files(uploads: list[Upload], settings, *, title=None, date=None, publisher=None, url=None,
+              doc_id=None, progress: bool = True, log=print):
+    """Add files to the library and rebuild the index; returns (outcomes, Built or None)."""
+    from corpus import library_dir, load_documents
+    from corpus.library import Library
+    from assistant.build import build_index
+    check_meta(title, date, publisher, doc_id, len(uploads))
+    outcomes = [_parsed(u, settings, progress, log, i, len(uploads)) for i, u in enumerate(uploads)]
+    corpus_docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+    library = Library(library_dir(settings))
+    if not _vet([_copy(o) for o in outcomes], corpus_docs, library.entries(), doc_id):
+        _vet(outcomes, corpus_docs, library.entries(), doc_id)       # nothing to add: say why, touch nothing
+        return outcomes, None
+    with library.change() as change:
+        todo = _vet(outcomes, corpus_docs, change.entries, doc_id)
+        if not todo:
+            return outcomes, None
+        for out in todo:
+            change.add(out.doc_id, out.parsed, out.data, out.name, title=title, date=date,
+                       publisher=publisher, url=url)
+        log(f"Indexing {len(todo)} new document{'s' * (len(todo) != 1)} with the {len(corpus_docs)} "
+            f"of the corpus and {len(change.entries) - len(todo)} already added…")
+        built = build_index(corpus_docs + change.documents(), settings, progress=progress, log=log,
+                            commit=change.commit)
+    counts = _chunk_counts(built.index)
+    for out in todo:
+        out.status, out.pages, out.chunks = "added", len(out.parsed.pages), counts.get(out.doc_id, 0)
+    return outcomes, built
+
+
+def _parsed(upload: Upload, settings, progress: bool, log, i: int, n: int) -> Outcome:
+    if progress and n > 1:
+        log(f"[{i + 1}/{n}] reading {upload.name}")
+    return read_upload(upload, settings)
+
+
+def _copy(out: Outcome) -> Outcome:
+    return Outcome(out.name, out.status, out.reason, out.doc_id, parsed=out.parsed, data=out.data)
+
+
+def _chunk_counts(index) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for c in index.chunks:
+        counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+    return counts
+
+
+def remove_documents(doc_ids: list[str], settings, *, progress: bool = True, log=print):
+    """Remove added documents and rebuild the index; returns Built."""
+    from corpus import library_dir, load_documents
+    from corpus.library import Library
+    from assistant.build import build_index
+    corpus_docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+    library = Library(library_dir(settings))
+    bundled = {d.doc_id for d in corpus_docs}
+    if not doc_ids:
+        raise InputError("no document id given; see the ids with: lmc docs")
+    with library.change() as change:
+        for doc_id in dict.fromkeys(doc_ids):
+            if doc_id in bundled:
+                raise InputError(f"{doc_id} belongs to the corpus folder ({settings.corpus_dir}), not the library; "
+                                 "only added documents can be removed")
+            if doc_id not in change.entries:
+                raise InputError(f"no added document has the id {doc_id!r}; see the ids with: lmc docs")
+            change.remove(doc_id)
+        return build_index(corpus_docs + change.documents(), settings, progress=progress, log=log,
+                           commit=change.commit)
+
+
+def rows(settings) -> list[dict]:
+    """One row per document the product answers from: id, title, date, pages, chunks, added, source."""
+    from corpus import chunk_document, library_dir, load_corpus
+    from corpus.library import Library
+    entries = Library(library_dir(settings)).entries()
+    out = []
+    for doc in load_corpus(settings):
+        e = entries.get(doc.doc_id, {})
+        out.append({"doc_id": doc.doc_id, "title": doc.title, "date": doc.date, "pages": len(doc.pages),
+                    "chunks": len(chunk_document(doc, settings.chunk_size, settings.chunk_overlap)),
+                    "added": e.get("added", "bundled"), "source": e.get("source", ""), "kind": e.get("kind", "txt"),
+                    "library": bool(e)})
+    return out

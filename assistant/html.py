@@ -127,8 +127,11 @@ def error_html(message: str) -> str:
 
 # ---------- the sources panel ----------
 
-def source_head(ref: str, label: str, meta: dict) -> str:
+def source_head(ref: str, label: str, meta: dict, offset: int | None = None) -> str:
+    from assistant.render import page_label
     date = f' · {escape(meta["date"])}' if meta.get("date") else ""
+    page = page_label(meta, offset) if offset is not None else ""
+    date += f' · <span class="lmc-page-ref">{escape(page)}</span>' if page else ""
     publisher = escape(meta.get("publisher") or "")
     return (f'<div class="lmc-source-head">{ref_link(ref, label, "Open the document at this passage")} '
             f'<span class="lmc-title">{escape(meta.get("title") or meta.get("doc_id", ""))}</span>'
@@ -154,7 +157,7 @@ def citation_spans(c) -> list[tuple[int, int, str]]:
 def citation_card(c, turn: int, hits, docs: dict) -> str:
     doc = docs.get(c.doc_id)
     meta = doc.meta() if doc else {"doc_id": c.doc_id, "title": c.doc_id}
-    head = source_head(f"{turn}:c:{c.label}", f"[{c.label}]", meta)
+    head = source_head(f"{turn}:c:{c.label}", f"[{c.label}]", meta, c.start)
     if doc is None:
         return f'<div class="lmc-source">{head}<div class="lmc-text">{escape(c.quote)}</div></div>'
     start, end = citation_passage(c, hits)
@@ -172,7 +175,7 @@ def citation_card(c, turn: int, hits, docs: dict) -> str:
 def hit_card(hit, turn: int, docs: dict) -> str:
     doc = docs.get(hit.chunk.doc_id)
     meta = doc.meta() if doc else {"doc_id": hit.chunk.doc_id, "title": hit.chunk.doc_id}
-    head = source_head(f"{turn}:p:{hit.rank}", f"#{hit.rank}", meta)
+    head = source_head(f"{turn}:p:{hit.rank}", f"#{hit.rank}", meta, hit.chunk.start)
     ch = hit.chunk
     body = (passage_html(doc.text, ch.start, ch.end, [], is_bilingual(meta)) if doc
             else f'<div class="lmc-text">{escape(ch.text)}</div>')
@@ -200,7 +203,7 @@ def viewer_html(doc, spans: list[tuple[int, int, str]], caption: str) -> str:
     link = (f' · <a href="{escape(url)}" target="_blank" rel="noopener noreferrer">original</a>'
             if url.startswith(("https://", "http://")) else "")
     anchor = ["quote"] if any(c == "lmc-quote" for *_, c in spans) else None
-    body = passage_html(doc.text, 0, len(doc.text), spans, is_bilingual(meta), anchor)
+    body = pages_html(doc.text, meta.get("pages") or (), spans, is_bilingual(meta), anchor)
     return (f'<div class="lmc-viewer"><div class="lmc-doc-head"><div class="lmc-label">Document</div>'
             f'<span class="lmc-title">'
             f'{escape(meta["title"])}</span><div class="lmc-meta">{escape(meta.get("publisher") or "")}'
@@ -209,18 +212,30 @@ def viewer_html(doc, spans: list[tuple[int, int, str]], caption: str) -> str:
             f'<div class="lmc-doc-body">{body}</div></div>')
 
 
+def pages_html(text: str, pages, spans, bilingual: bool, anchor) -> str:
+    """The whole text; a paged document (a PDF) as one block per page, each headed "p. N"."""
+    if not pages:
+        return passage_html(text, 0, len(text), spans, bilingual, anchor)
+    bounds = [*pages, len(text)]
+    return "".join(f'<div class="lmc-page" data-page="{n}"><div class="lmc-page-no">p. {n}</div>'
+                   f'{passage_html(text, start, end, spans, bilingual, anchor)}</div>'
+                   for n, (start, end) in enumerate(zip(bounds, bounds[1:]), 1))
+
+
 # ---------- plain text for "Copy answer with sources" ----------
 
 def copy_text(answer, metas: dict) -> str:
     """The answer, then its numbered sources (title, publisher, date, quote), as plain text."""
-    from assistant.render import source_line
+    from assistant.render import page_label, source_line
     lines = [answer.text]
     if answer.searched_for and _normal(answer.searched_for) != _normal(answer.question):
         lines.append(f"(Searched for: {answer.searched_for})")
     if answer.citations and not answer.refused:
         lines += ["", "Sources:"]
         for c in answer.citations:
-            lines.append(f"[{c.label}] {source_line(metas.get(c.doc_id, {'title': c.doc_id}))}")
+            meta = metas.get(c.doc_id, {"title": c.doc_id})
+            page = page_label(meta, c.start)
+            lines.append(f"[{c.label}] {source_line(meta)}{', ' + page if page else ''}")
             lines.append(f'    "{c.quote}"')
             if c.parallel_quote:
                 lines.append(f'    ("{c.parallel_quote}")')

@@ -63,19 +63,19 @@ def check_meta(title=None, date=None, publisher=None, doc_id=None, n_files: int 
 
 def read_upload(upload: Upload, settings) -> Outcome:
     """Parse one file; the outcome is "refused" with a one-line reason when it cannot be added."""
-    from corpus.formats import ParseError, parse
+    from corpus.formats import ParseError, parse, size_text
     name = Path(upload.name.replace("\\", "/")).name or "file"
     out = Outcome(name=name, status="refused")
     try:
         size = Path(upload.path).stat().st_size
         if size > settings.max_upload_bytes:
-            raise ParseError(f"the file is {size / 1e6:.1f} MB, over the {settings.max_upload_bytes / 1e6:.0f} MB "
+            raise ParseError(f"the file is {size_text(size)}, over the {size_text(settings.max_upload_bytes)} "
                              "limit (Settings.max_upload_bytes)")
         out.data = Path(upload.path).read_bytes()
         out.parsed = parse(out.data, name, max_bytes=settings.max_upload_bytes)
         size = len(out.parsed.text.encode("utf-8"))
         if size > settings.max_document_bytes:
-            raise ParseError(f"its text is {size / 1e6:.1f} MB, over the {settings.max_document_bytes / 1e6:.0f} MB "
+            raise ParseError(f"its text is {size_text(size)}, over the {size_text(settings.max_document_bytes)} "
                              "limit per document (Settings.max_document_bytes); split it first")
     except ParseError as exc:
         out.reason, out.parsed = str(exc), None

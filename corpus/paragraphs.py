@@ -17,6 +17,7 @@ import unicodedata
 WIDE = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
                   r"\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
 CLOSERS = "\"'”’」』）)]》〉"
+OPENERS = "\"'“‘「『（([《〈"
 ENDS = ".!?。！？…:：;；"
 BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f]+")
@@ -39,7 +40,9 @@ def joiner(before: str, after: str) -> str:
         return ""
     if before.endswith("-") and len(before) > 1 and before[-2].isalnum():
         return ""
-    if is_wide(before[-1]) or is_wide(after[0]):
+    last = before.rstrip(CLOSERS)[-1:] or before[-1]           # “澜湄精神” ends in Chinese
+    first = after.lstrip(OPENERS)[:1] or after[0]
+    if is_wide(last) or is_wide(first):
         return ""
     return " "
 

@@ -30,10 +30,12 @@ def chromium() -> str | None:
 
 
 def html_page(title: str, paragraphs: list[str], lang: str = "en", *, date: str = "",
-              site: bool = False, url: str = "") -> str:
+              site: bool = False, url: str = "", page_breaks=()) -> str:
     """A page: the title as <h1> and each paragraph as <p>; with `site`, wrapped in a menu, a
-    breadcrumb, related links and a footer, as a news site's page is."""
-    body = "".join(f"<p>{escape(p)}</p>\n" for p in paragraphs)
+    breadcrumb, related links and a footer, as a news site's page is. Printed, paragraph i starts a
+    new page when i is in page_breaks."""
+    brk = ' style="break-before: page"'
+    body = "".join(f"<p{brk if i in page_breaks else ''}>{escape(p)}</p>\n" for i, p in enumerate(paragraphs))
     head = f'<meta name="date" content="{escape(date)}">' if date else ""
     head += f'<link rel="canonical" href="{escape(url)}">' if url else ""
     style = "body{font-family:serif;font-size:12pt;margin:2cm} p{text-align:justify}"
@@ -47,8 +49,9 @@ def html_page(title: str, paragraphs: list[str], lang: str = "en", *, date: str 
             f"{head}<style>{style}</style></head><body>{article}</body></html>")
 
 
-def print_pdf(html: str, out: Path, timeout: float = 120) -> Path:
-    """Print a page to PDF with headless Chromium (no header or footer lines)."""
+def print_pdf(html: str, out: Path, timeout: float = 120, header_footer: bool = False) -> Path:
+    """Print a page to PDF with headless Chromium; with header_footer, each page gets Chromium's
+    running head (date, title) and foot (the page's address, "1/3")."""
     exe = chromium()
     if exe is None:
         raise RuntimeError("Chromium is not installed (make browser installs it)")
@@ -57,7 +60,8 @@ def print_pdf(html: str, out: Path, timeout: float = 120) -> Path:
         page = Path(tmp) / "page.html"
         page.write_text(html, encoding="utf-8")
         env = dict(os.environ, HOME=tmp)
-        subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+        flags = [] if header_footer else ["--no-pdf-header-footer"]
+        subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", *flags,
                         f"--user-data-dir={tmp}/profile", f"--print-to-pdf={out.resolve()}", page.as_uri()],
                        check=True, capture_output=True, timeout=timeout, env=env)
     if not out.exists():

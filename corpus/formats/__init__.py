@@ -39,6 +39,11 @@ class Parsed:
     pages: tuple[int, ...] = field(default=())   # PDF: offset in text where page i+1 starts
 
 
+def size_text(n: int) -> str:
+    """1234567 -> "1.2 MB", 2048 -> "2 KB", 12 -> "12 bytes"."""
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB" if n >= 1e3 else f"{n} bytes"
+
+
 def kind_of(data: bytes, name: str) -> str:
     """"pdf", "docx", "html", "md" or "txt", from the first bytes and then the name."""
     suffix = Path(name).suffix.lower()
@@ -48,17 +53,17 @@ def kind_of(data: bytes, name: str) -> str:
     if data.startswith(OLE):
         raise ParseError("old Office format (.doc/.xls/.ppt) is not supported; save it as .docx or PDF")
     kind = SUFFIXES.get(suffix)
+    if kind is None:
+        known = ", ".join(sorted(s for s in SUFFIXES if s))
+        raise ParseError(f"unsupported file type {suffix!r}; supported: {known}")
     if data.startswith(b"PK\x03\x04"):
-        if kind in ("docx", None):
+        if kind == "docx":
             return "docx"
-        raise ParseError(f"{suffix} file is a ZIP archive, not text")
+        raise ParseError(f"the {suffix or 'file'} is a ZIP archive, not text")
     if kind == "pdf":
         raise ParseError("damaged PDF: the file does not start with a PDF header")
     if kind == "docx":
         raise ParseError("damaged DOCX: the file is not a ZIP archive")
-    if kind is None:
-        known = ", ".join(sorted(s for s in SUFFIXES if s))
-        raise ParseError(f"unsupported file type {suffix!r}; supported: {known}")
     if kind == "txt" and head.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
         return "html"
     return kind
@@ -67,7 +72,7 @@ def kind_of(data: bytes, name: str) -> str:
 def parse(data: bytes, name: str, *, max_bytes: int | None = None) -> Parsed:
     """The text and metadata of one file; ParseError (one line) when it cannot be read."""
     if max_bytes is not None and len(data) > max_bytes:
-        raise ParseError(f"the file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+        raise ParseError(f"the file is {size_text(len(data))}, over the {size_text(max_bytes)} limit "
                          "(Settings.max_upload_bytes)")
     if not data.strip():
         raise ParseError("the file is empty")

@@ -89,7 +89,8 @@ def read_upload(upload: Upload, settings) -> Outcome:
 def _vet(outcomes: list[Outcome], corpus_docs, entries: dict, doc_id: str | None) -> list[Outcome]:
     """Mark duplicates ("exists") and id clashes ("refused"); return the outcomes still to add."""
     from corpus.library import make_id, sha256
-    texts = {sha256(d.text): d.doc_id for d in corpus_docs}
+    from corpus.paragraphs import clean
+    texts = {sha256(clean(d.text)): d.doc_id for d in corpus_docs}        # a corpus .txt as lmc add would read it
     files = {e.get("file_sha256"): i for i, e in entries.items()}
     texts.update({e.get("sha256"): i for i, e in entries.items()})
     taken = {d.doc_id for d in corpus_docs} | set(entries)
@@ -170,16 +171,22 @@ def remove_documents(doc_ids: list[str], settings, *, progress: bool = True, log
     bundled = {d.doc_id for d in corpus_docs}
     if not doc_ids:
         raise InputError("no document id given; see the ids with: lmc docs")
+    _check_removable(doc_ids, bundled, library.entries(), settings)      # before anything is written
     with library.change() as change:
+        _check_removable(doc_ids, bundled, change.entries, settings)
         for doc_id in dict.fromkeys(doc_ids):
-            if doc_id in bundled:
-                raise InputError(f"{doc_id} belongs to the corpus folder ({settings.corpus_dir}), not the library; "
-                                 "only added documents can be removed")
-            if doc_id not in change.entries:
-                raise InputError(f"no added document has the id {doc_id!r}; see the ids with: lmc docs")
             change.remove(doc_id)
         return build_index(corpus_docs + change.documents(), settings, progress=progress, log=log,
                            commit=change.commit)
+
+
+def _check_removable(doc_ids, bundled: set, entries: dict, settings) -> None:
+    for doc_id in doc_ids:
+        if doc_id in bundled:
+            raise InputError(f"{doc_id} belongs to the corpus folder ({settings.corpus_dir}), not the library; "
+                             "only added documents can be removed")
+        if doc_id not in entries:
+            raise InputError(f"no added document has the id {doc_id!r}; see the ids with: lmc docs")
 
 
 def rows(settings) -> list[dict]:

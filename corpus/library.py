@@ -67,9 +67,11 @@ def make_id(name: str, kind: str) -> str:
 
 
 def languages(text: str) -> tuple[str, ...]:
-    han, latin = len(HAN.findall(text)), len(LATIN.findall(text))
+    """("en",), ("zh",) or ("zh", "en") when both hold a real share of the text (a Chinese character
+    counts as three letters: about what an English word takes per character of Chinese)."""
+    han, latin = 3 * len(HAN.findall(text)), len(LATIN.findall(text))
     share = han / (han + latin) if han + latin else 0.0
-    return ("zh",) if share >= 0.75 else ("en",) if share <= 0.15 else ("zh", "en")
+    return ("zh",) if share >= 0.85 else ("en",) if share <= 0.15 else ("zh", "en")
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -265,3 +265,24 @@ def test_cli_add_remove_and_docs_give_one_line_errors(tmp_path):
     done = run("docs")
     assert done.returncode == 0 and done.stdout.count("bundled") == 5 and done.stdout.startswith("id ")
     assert not (tmp_path / "lmc").exists()                          # nothing was written
+
+
+def test_the_app_answers_from_a_new_document_once_indexing_finishes(tmp_path, docx_file):
+    """The Documents tab's plain functions: the chat's Assistant is swapped, with no restart."""
+    from assistant.answer import Assistant
+    from assistant.app import Live, chat
+    from assistant.app_library import add_uploads, library_html, outcomes_html, remove_document
+    from index.store import open_index
+    settings = settings_for(tmp_path)
+    docs = load_corpus(settings)
+    live = Live(Assistant(open_index(settings, log=quiet, progress=False), settings, docs), {d.doc_id: d for d in docs})
+    before = live.assistant
+    assert all(c.doc_id != "orchard.docx" for c in chat(before, QUESTION)[0].citations)
+    outcomes = add_uploads(live, settings, [str(docx_file)])
+    assert "added orchard.docx as orchard.docx" in outcomes_html(outcomes)
+    assert live.assistant is not before and "orchard.docx" in live.docs
+    answer, _ = chat(live.assistant, QUESTION)
+    assert answer.citations[0].doc_id == "orchard.docx"
+    assert "Orchard Report 果园报告" in library_html(settings)
+    remove_document(live, settings, "orchard.docx")
+    assert "orchard.docx" not in live.docs and "orchard.docx" not in live.assistant.index.documents

@@ -138,9 +138,11 @@ def _breaks(a: Line, b: Line, pitch: float, right: float, left: float) -> bool:
 def _paragraphs(lines: list[Line]) -> list[str]:
     if not lines:
         return []
+    height = median(x.height for x in lines)
     steps = [a.bottom - b.bottom for a, b in zip(lines, lines[1:])]
-    steps = [s for s, a in zip(steps, lines) if 0 < s < 3 * a.height]
-    pitch = median(steps) if steps else lines[0].height * 1.2
+    steps = [s for s in steps if 0 < s < 3 * height]
+    tight = [s for s in steps if s < 1.6 * height]            # steps inside a paragraph
+    pitch = median(tight) if tight else median(steps) if len(steps) >= 5 else 1.2 * height
     right = max(x.right for x in lines)
     left = min(x.left for x in lines)
     out, current = [], [lines[0].text]

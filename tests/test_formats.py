@@ -87,6 +87,16 @@ def test_pdf_page_offsets_point_at_each_page_and_a_quote_knows_its_page(files):
 
 
 @needs_chromium
+def test_a_paragraph_running_over_a_page_break_stays_whole(tmp_path):
+    from evals.library_bench import paragraphs
+    paras = paragraphs(24)
+    parsed = parse(print_pdf(html_page("Projects", paras, "zh"), tmp_path / "long.pdf").read_bytes(), "long.pdf")
+    assert len(parsed.pages) >= 3 and all(p in paragraphs_of(parsed.text) for p in paras)
+    inside = [s for s in parsed.pages[1:] if parsed.text[s - 1] != "\n"]      # a page that starts mid-paragraph
+    assert inside, "no paragraph crossed a page break; make the paragraphs longer"
+
+
+@needs_chromium
 def test_running_heads_and_page_numbers_are_dropped(files):
     parsed = parse(files["pdf_running"].read_bytes(), "running.pdf")
     assert "file://" not in parsed.text and "1/3" not in parsed.text and "3/3" not in parsed.text

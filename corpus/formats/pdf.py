@@ -165,8 +165,8 @@ def _join_pages(pages: list[list[str]]) -> tuple[str, list[int]]:
             starts.append(len(text))
             continue
         first = paragraphs[0]
-        if text and not ends_sentence(text) and not text.endswith("\n"):
-            glue = joiner(text, first) if first[:1].islower() or not first[:1].isascii() else "\n\n"
+        if text and not ends_sentence(text):
+            glue = joiner(text, first)              # the sentence goes on over the page break
         else:
             glue = "\n\n" if text else ""
         starts.append(len(text) + len(glue))

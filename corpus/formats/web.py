@@ -13,6 +13,15 @@ from corpus.paragraphs import WIDE, clean
 PROSE_WORDS = 12                      # an English line of at least this many words is prose
 PROSE_WIDE = 25                       # a Chinese line of at least this many characters is prose
 DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}")
+COPYRIGHT = re.compile(r"©|\bcopyright\b|all rights reserved|版权所有|版权声明", re.I)
+
+
+def drop_footer(text: str) -> str:
+    """Without the copyright lines at the end (a site's footer that was not marked up as one)."""
+    lines = text.split("\n")
+    while lines and (not lines[-1].strip() or (COPYRIGHT.search(lines[-1]) and len(lines[-1]) < 200)):
+        lines.pop()
+    return "\n".join(lines)
 
 
 def has_prose(text: str) -> bool:
@@ -30,7 +39,7 @@ def read_html(data: bytes) -> Parsed:
         meta = trafilatura.extract_metadata(data)
     except (ValueError, TypeError, LookupError, RecursionError) as exc:
         raise ParseError(f"damaged web page: {type(exc).__name__}: {exc}") from None
-    text = clean(text.replace("\n", "\n\n"))
+    text = clean(drop_footer(text).replace("\n", "\n\n"))
     if not has_prose(text):
         raise ParseError("no main text: the page holds only navigation, menus or short links")
     title = (meta.title or "").strip() if meta else ""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
@@ -15,7 +14,7 @@ from assistant.cli import _log, _settings, corpus_option, index_option
 
 
 @click.command("add")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True)
 @click.option("--title", default=None, help="Title (default: the file's metadata or first heading).")
 @click.option("--date", default=None, help="Date, YYYY[-MM[-DD]] (default: the file's metadata).")
 @click.option("--publisher", default=None, help="Publisher or outlet (default: the page's site name).")
@@ -24,7 +23,7 @@ from assistant.cli import _log, _settings, corpus_option, index_option
 @corpus_option
 @index_option
 def add_cmd(paths, title, date, publisher, url, doc_id, corpus, index_dir):
-    """Add PDF, Word (.docx), web page (.html), Markdown or text files, and update the index.
+    """Add PDF, Word (.docx), web page (.html), Markdown or text files (or web addresses), and update the index.
 
     Only the new files are embedded; the other documents' vectors come from the index's cache.
     The text, the original file and a manifest entry are kept in the library beside the index
@@ -33,11 +32,12 @@ def add_cmd(paths, title, date, publisher, url, doc_id, corpus, index_dir):
     \b
     Examples:
       lmc add statement.pdf report.docx page.html
+      lmc add https://example.org/news/joint-statement.html
       lmc add --title "Joint Statement" --date 2025-08-14 statement.pdf
     """
     from assistant.library import Upload, add_files
     settings = _settings(corpus, index_dir)
-    outcomes, built = add_files([Upload(p, Path(p)) for p in paths], settings, title=title, date=date,
+    outcomes, built = add_files([Upload.of(p) for p in paths], settings, title=title, date=date,
                                 publisher=publisher, url=url, doc_id=doc_id, progress=True, log=_log)
     for out in outcomes:
         click.echo(out.line(), err=out.status == "refused")

@@ -14,6 +14,7 @@ they were.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,43 @@ DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
 @dataclass(frozen=True)
 class Upload:
     name: str                     # the file name as given: shown, and made into an id; never a path we write
-    path: Path                    # where its bytes are read from
+    path: Path | None             # where its bytes are read from (None: fetch `url`)
+    url: str | None = None        # a web address to fetch (lmc add https://...)
+
+    @classmethod
+    def of(cls, given: str) -> "Upload":
+        """A command-line argument: a web address or a file path."""
+        if given.lower().startswith(("http://", "https://")):
+            return cls(given, None, given)
+        return cls(given, Path(given))
+
+
+MIME_SUFFIX = {"text/html": ".html", "application/xhtml+xml": ".html", "application/pdf": ".pdf",
+               "text/plain": ".txt", "text/markdown": ".md",
+               "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx"}
+
+
+def fetch(url: str, limit: int, timeout: float = 30) -> tuple[str, bytes, str]:
+    """(a file name for it, its bytes, the address it came from after redirects) of a web address."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from corpus.formats import ParseError, size_text
+    request = urllib.request.Request(url, headers={"User-Agent": "lmc-assistant/0.1 (document library)"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:     # http(s) only, redirects too
+            data, kind, final = response.read(limit + 1), response.headers.get_content_type(), response.geturl()
+    except urllib.error.HTTPError as exc:
+        raise ParseError(f"the server answered {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise ParseError(f"cannot fetch it ({getattr(exc, 'reason', exc)})") from None
+    if len(data) > limit:
+        raise ParseError(f"the page is over the {size_text(limit)} limit (Settings.max_upload_bytes)")
+    name = Path(urllib.parse.urlparse(final).path).name or "page"
+    suffix = MIME_SUFFIX.get(kind, "")
+    if suffix and not name.lower().endswith(suffix):
+        name = f"{Path(name).stem or 'page'}{suffix}"
+    return name, data, final
 
 
 @dataclass
@@ -40,6 +77,11 @@ class Outcome:
     chunks: int = 0
     parsed: object = field(default=None, repr=False)
     data: bytes = field(default=b"", repr=False)
+    url: str | None = None        # a fetched page's address
+    id_name: str = ""             # the file name the id is made from
+
+    def __post_init__(self):
+        self.id_name = self.id_name or self.name
 
     def line(self) -> str:
         if self.status == "added":
@@ -65,13 +107,17 @@ def read_upload(upload: Upload, settings) -> Outcome:
     """Parse one file; the outcome is "refused" with a one-line reason when it cannot be added."""
     from corpus.formats import ParseError, parse, size_text
     name = Path(upload.name.replace("\\", "/")).name or "file"
-    out = Outcome(name=name, status="refused")
+    out = Outcome(name=upload.url or name, status="refused")
     try:
-        size = Path(upload.path).stat().st_size
-        if size > settings.max_upload_bytes:
-            raise ParseError(f"the file is {size_text(size)}, over the {size_text(settings.max_upload_bytes)} "
-                             "limit (Settings.max_upload_bytes)")
-        out.data = Path(upload.path).read_bytes()
+        if upload.url:
+            name, out.data, out.url = fetch(upload.url, settings.max_upload_bytes)
+        else:
+            size = Path(upload.path).stat().st_size
+            if size > settings.max_upload_bytes:
+                raise ParseError(f"the file is {size_text(size)}, over the {size_text(settings.max_upload_bytes)} "
+                                 "limit (Settings.max_upload_bytes)")
+            out.data = Path(upload.path).read_bytes()
+        out.id_name = name
         out.parsed = parse(out.data, name, max_bytes=settings.max_upload_bytes)
         size = len(out.parsed.text.encode("utf-8"))
         if size > settings.max_document_bytes:
@@ -103,7 +149,7 @@ def _vet(outcomes: list[Outcome], corpus_docs, entries: dict, doc_id: str | None
         if same:
             out.status, out.doc_id = "exists", same
             continue
-        out.doc_id = doc_id or make_id(out.name, out.parsed.kind)
+        out.doc_id = doc_id or make_id(out.id_name, out.parsed.kind)
         if out.doc_id in taken:
             out.reason = (f"the id {out.doc_id} is taken by another document; rename the file "
                           "or give another id (lmc add --id NEW)")
@@ -133,7 +179,7 @@ def add_files(uploads: list[Upload], settings, *, title=None, date=None, publish
             return outcomes, None
         for out in todo:
             change.add(out.doc_id, out.parsed, out.data, out.name, title=title, date=date,
-                       publisher=publisher, url=url)
+                       publisher=publisher, url=url or out.parsed.url or out.url)
         log(f"Indexing {len(todo)} new document{'s' * (len(todo) != 1)} with the {len(corpus_docs)} "
             f"of the corpus and {len(change.entries) - len(todo)} already added…")
         built = build_index(corpus_docs + change.documents(), settings, progress=progress, log=log,
@@ -151,7 +197,7 @@ def _parsed(upload: Upload, settings, progress: bool, log, i: int, n: int) -> Ou
 
 
 def _copy(out: Outcome) -> Outcome:
-    return Outcome(out.name, out.status, out.reason, out.doc_id, parsed=out.parsed, data=out.data)
+    return dataclasses.replace(out)
 
 
 def _chunk_counts(index) -> dict[str, int]:

@@ -286,3 +286,30 @@ def test_the_app_answers_from_a_new_document_once_indexing_finishes(tmp_path, do
     assert "Orchard Report 果园报告" in library_html(settings)
     remove_document(live, settings, "orchard.docx")
     assert "orchard.docx" not in live.docs and "orchard.docx" not in live.assistant.index.documents
+
+
+def test_a_web_address_is_fetched_and_kept_with_its_source(tmp_path):
+    """lmc add https://...: a page served on the loopback interface, and one that is missing."""
+    import functools
+    import threading
+    from http.server import HTTPServer, SimpleHTTPRequestHandler
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "orchard.html").write_text(html_page("Orchard news 果园新闻", [FILLER[0], EN_KEY, ZH_KEY], "zh", site=True),
+                                       encoding="utf-8")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        settings = settings_for(tmp_path)
+        outcomes, _ = add_files([Upload.of(f"{base}/orchard.html"), Upload.of(f"{base}/gone.html")], settings,
+                                progress=False, log=quiet)
+    finally:
+        server.shutdown()
+    assert outcomes[0].line().startswith(f"added {base}/orchard.html as orchard.html: ")
+    assert outcomes[1].line() == f"refused {base}/gone.html: the server answered 404 File not found"
+    entry = Library(library_dir(settings)).entries()["orchard.html"]
+    assert entry["source"] == entry["url"] == f"{base}/orchard.html" and entry["title"] == "Orchard news 果园新闻"
+    answer, _ = ask(settings, QUESTION)
+    assert answer.citations[0].doc_id == "orchard.html"

@@ -23,7 +23,9 @@ def add_uploads(live, settings, paths: list[str], progress=None) -> list:
         raise InputError("choose one or more files to add first")
     if progress is not None:
         progress(0, desc=f"Reading {len(uploads)} file{'s' * (len(uploads) != 1)}")
-    outcomes, built = add_files(uploads, settings, progress=True, log=log.info)
+    from assistant.build import loaded_embedders
+    outcomes, built = add_files(uploads, settings, progress=True, log=log.info,
+                                embedders=loaded_embedders(live.assistant.index))
     if built is not None:
         live.swap(built.assistant, {d.doc_id: d for d in built.documents})
     return outcomes
@@ -34,7 +36,9 @@ def remove_document(live, settings, doc_id: str) -> None:
     from assistant.inputs import InputError
     if not doc_id:
         raise InputError("choose a document to remove first")
-    built = remove_documents([doc_id], settings, progress=True, log=log.info)
+    from assistant.build import loaded_embedders
+    built = remove_documents([doc_id], settings, progress=True, log=log.info,
+                             embedders=loaded_embedders(live.assistant.index))
     live.swap(built.assistant, {d.doc_id: d for d in built.documents})
 
 

@@ -27,8 +27,9 @@ class Built:
     seconds: float
 
 
-def build_index(docs, settings, *, progress: bool = True, log=print, commit=None) -> Built:
-    """Build the index of `docs`, call `commit()` if given, save, and embed the answer sentences."""
+def build_index(docs, settings, *, progress: bool = True, log=print, commit=None, embedders=None) -> Built:
+    """Build the index of `docs`, call `commit()` if given, save, and embed the answer sentences.
+    embedders: model name -> a loaded embedder to reuse (see loaded_embedders)."""
     from assistant.answer import Assistant
     from assistant.vectors import cache_dir, read_vectors
     from index.persist import check_replaceable
@@ -37,7 +38,7 @@ def build_index(docs, settings, *, progress: bool = True, log=print, commit=None
     directory = Path(settings.index_dir)
     check_replaceable(directory.resolve())                    # refuse a non-index folder before building
     earlier = read_vectors(cache_dir(directory))              # before the new index replaces the old
-    index = Index.build(list(docs), settings, progress=progress)
+    index = Index.build(list(docs), settings, progress=progress, embedders=embedders)
     if commit is not None:
         commit()
     index.save(directory)
@@ -45,3 +46,8 @@ def build_index(docs, settings, *, progress: bool = True, log=print, commit=None
     assistant = Assistant(index, settings, list(docs))
     assistant.embed_sentences(reuse=earlier)
     return Built(index, assistant, tuple(docs), time.perf_counter() - started)
+
+
+def loaded_embedders(index) -> dict:
+    """Model name -> embedder of an index in use (its models are loaded already)."""
+    return {embedder.name: embedder for embedder, _ in getattr(index, "dense", {}).values()}

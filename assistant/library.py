@@ -161,8 +161,9 @@ def _vet(outcomes: list[Outcome], corpus_docs, entries: dict, doc_id: str | None
 
 
 def add_files(uploads: list[Upload], settings, *, title=None, date=None, publisher=None, url=None,
-              doc_id=None, progress: bool = True, log=print):
-    """Add files to the library and rebuild the index; returns (outcomes, Built or None)."""
+              doc_id=None, progress: bool = True, log=print, embedders=None):
+    """Add files to the library and rebuild the index; returns (outcomes, Built or None).
+    embedders: loaded models to reuse (assistant.build.loaded_embedders of the app's index)."""
     from corpus import library_dir, load_documents
     from corpus.library import Library
     from assistant.build import build_index
@@ -183,7 +184,7 @@ def add_files(uploads: list[Upload], settings, *, title=None, date=None, publish
         log(f"Indexing {len(todo)} new document{'s' * (len(todo) != 1)} with the {len(corpus_docs)} "
             f"of the corpus and {len(change.entries) - len(todo)} already added…")
         built = build_index(corpus_docs + change.documents(), settings, progress=progress, log=log,
-                            commit=change.commit)
+                            commit=change.commit, embedders=embedders)
     counts = _chunk_counts(built.index)
     for out in todo:
         out.status, out.pages, out.chunks = "added", len(out.parsed.pages), counts.get(out.doc_id, 0)
@@ -207,7 +208,7 @@ def _chunk_counts(index) -> dict[str, int]:
     return counts
 
 
-def remove_documents(doc_ids: list[str], settings, *, progress: bool = True, log=print):
+def remove_documents(doc_ids: list[str], settings, *, progress: bool = True, log=print, embedders=None):
     """Remove added documents and rebuild the index; returns Built."""
     from corpus import library_dir, load_documents
     from corpus.library import Library
@@ -223,7 +224,7 @@ def remove_documents(doc_ids: list[str], settings, *, progress: bool = True, log
         for doc_id in dict.fromkeys(doc_ids):
             change.remove(doc_id)
         return build_index(corpus_docs + change.documents(), settings, progress=progress, log=log,
-                           commit=change.commit)
+                           commit=change.commit, embedders=embedders)
 
 
 def _check_removable(doc_ids, bundled: set, entries: dict, settings) -> None:

@@ -59,18 +59,21 @@ class Index:
 
     # ---------- building ----------
     @classmethod
-    def build(cls, docs: list[Document], settings, progress: bool = True) -> "Index":
-        """Chunk the documents and index the chunks."""
+    def build(cls, docs: list[Document], settings, progress: bool = True, embedders: dict | None = None) -> "Index":
+        """Chunk the documents and index the chunks. embedders: model name -> an already loaded
+        embedder to use (the app passes those of the index it serves, so an added document does
+        not load the models again)."""
         started = time.perf_counter()
         chunks = chunk_documents(docs, settings.chunk_size, settings.chunk_overlap)
-        index = cls.from_chunks(chunks, {d.doc_id: d.meta() for d in docs}, settings, progress=progress)
+        index = cls.from_chunks(chunks, {d.doc_id: d.meta() for d in docs}, settings, progress=progress,
+                                embedders=embedders)
         index.meta["corpus_hash"] = corpus_hash(docs)
         index.meta["build_seconds"] = round(time.perf_counter() - started, 2)
         return index
 
     @classmethod
     def from_chunks(cls, chunks: list[Chunk], documents: dict[str, dict], settings,
-                    progress: bool = True) -> "Index":
+                    progress: bool = True, embedders: dict | None = None) -> "Index":
         """Index ready-made chunks (any chunker) with the legs named in settings."""
         from index import ann
         from index.cache import EmbeddingCache
@@ -84,7 +87,7 @@ class Index:
         for leg, name in (("dense", settings.dense_model), ("multilingual", settings.multilingual_model)):
             if not name:
                 continue
-            embedder = make_embedder(name)
+            embedder = (embedders or {}).get(name) or make_embedder(name)
             vectors = cache.encode(embedder, texts, progress=progress)
             dense[leg] = (embedder, ann.build_faiss_index(vectors, **settings.ann_params()))
         meta = {

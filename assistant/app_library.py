@@ -21,10 +21,14 @@ def add_uploads(live, settings, paths: list[str], progress=None) -> list:
     if not uploads:
         from assistant.inputs import InputError
         raise InputError("choose one or more files to add first")
-    if progress is not None:
-        progress(0, desc=f"Reading {len(uploads)} file{'s' * (len(uploads) != 1)}")
     from assistant.build import loaded_embedders
-    outcomes, built = add_files(uploads, settings, progress=True, log=log.info,
+
+    def say(message: str) -> None:                 # "[2/3] reading x.pdf", "Indexing 3 new documents…"
+        log.info(message)
+        if progress is not None:
+            progress(None, desc=message)
+    say(f"Reading {len(uploads)} file{'s' * (len(uploads) != 1)}")
+    outcomes, built = add_files(uploads, settings, progress=True, log=say,
                                 embedders=loaded_embedders(live.assistant.index))
     if built is not None:
         live.swap(built.assistant, {d.doc_id: d for d in built.documents})

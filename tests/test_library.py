@@ -129,13 +129,21 @@ def test_same_content_twice_says_already_added_and_changes_nothing(tmp_path, doc
     assert digest(settings.index_dir, library_dir(settings)) == before
 
 
-def test_bad_files_and_name_clashes_get_one_line_and_change_nothing(tmp_path, docx_file):
+def test_bad_files_and_name_clashes_get_one_line_and_change_nothing(tmp_path, docx_file, pdf_file):
+    import io
+    from pypdf import PdfReader, PdfWriter
+    from tests.test_formats import _image_page, _zip
     settings = settings_for(tmp_path, max_upload_bytes=200_000)
     add_files([Upload("orchard.docx", docx_file)], settings, progress=False, log=quiet)
     before = digest(settings.index_dir, library_dir(settings))
+    locked, writer = io.BytesIO(), PdfWriter(clone_from=PdfReader(pdf_file))
+    writer.encrypt(user_password="secret", algorithm="RC4-128")
+    writer.write(locked)
     bad = {"cut.pdf": b"%PDF-1.7\n1 0 obj", "menu.html": b"<html><body><nav><a href=/>Home</a></nav></body></html>",
            "sheet.xlsx": b"PK\x03\x04", "huge.txt": b"x" * 300_000, "orchard.docx": b"Different words entirely.",
-           "a.txt": b"Another text named like a corpus document."}
+           "a.txt": b"Another text named like a corpus document.", "locked.pdf": locked.getvalue(),
+           "scan.pdf": print_pdf(_image_page(), tmp_path / "scan.pdf").read_bytes(),
+           "bomb.docx": _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * 60_000_000})}
     uploads = []
     for name, data in bad.items():
         path = tmp_path / "bad" / name
@@ -152,6 +160,9 @@ def test_bad_files_and_name_clashes_get_one_line_and_change_nothing(tmp_path, do
     assert lines[4].startswith("refused orchard.docx: damaged DOCX") or "is taken" in lines[4]
     assert lines[5] == ("refused a.txt: the id a.txt is taken by another document; rename the file or give "
                         "another id (lmc add --id NEW)")
+    assert lines[6].startswith("refused locked.pdf: encrypted PDF: it needs a password")
+    assert lines[7].startswith("refused scan.pdf: scanned PDF: its 1 page(s) are images with no text layer")
+    assert lines[8].startswith("refused bomb.docx: refused as a zip bomb")
     assert digest(settings.index_dir, library_dir(settings)) == before
 
 

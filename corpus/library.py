@@ -104,7 +104,8 @@ class Library:
                 raise ValueError(f"format {data.get('format')!r}")
             return data["documents"]
         except (ValueError, AttributeError, UnicodeDecodeError) as exc:
-            raise CorpusError(f"library at {self.root} is damaged: {MANIFEST} is unreadable ({exc})") from None
+            raise CorpusError(f"library at {self.root} is damaged: {MANIFEST} is unreadable ({exc}); "
+                              f"move it aside to start an empty library") from None
 
     def text_of(self, doc_id: str, entry: dict) -> str:
         path = self.root / ITEMS / entry["key"] / "text.txt"

@@ -4,7 +4,11 @@
 
 The chat step is a plain function, `chat(assistant, question, turns)`, that tests call directly.
 Endpoints (gradio_client): /ask (question, k, history -> JSON), /chat (the UI step, stateful),
-/open_citation (a ref such as "0:c:1" -> the document viewer's HTML), /evaluate (the Evaluation tab).
+/open_citation (a ref such as "0:c:1" -> the document viewer's HTML), /evaluate (the Evaluation tab),
+/add_documents, /remove_document and /list_documents (the Documents tab, assistant/app_library.py).
+
+What the chat answers from is held in a Live: when the Documents tab finishes indexing, it swaps
+in the new Assistant and documents at once, and the next question uses them (no restart).
 """
 # No `from __future__ import annotations` here: gr.api reads /ask's type hints as real types.
 
@@ -57,6 +61,25 @@ def messages_of(turns: list[dict], docs: dict) -> list[dict]:
     return out
 
 
+class Live:
+    """The Assistant and documents the app answers from. A request reads `state` once; swap()
+    replaces both in one assignment, so a request sees the old pair or the new one, never a mix."""
+
+    def __init__(self, assistant, docs: dict):
+        self.state = (assistant, docs)
+
+    @property
+    def assistant(self):
+        return self.state[0]
+
+    @property
+    def docs(self) -> dict:
+        return self.state[1]
+
+    def swap(self, assistant, docs: dict) -> None:
+        self.state = (assistant, docs)
+
+
 def open_ref(ref: str, turns: list[dict], docs: dict) -> str:
     """The viewer's HTML for a ref: "T:c:N" (citation N of turn T) or "T:p:R" (passage ranked R)."""
     try:
@@ -68,7 +91,10 @@ def open_ref(ref: str, turns: list[dict], docs: dict) -> str:
         c = next((c for c in answer.citations if c.label == n), None)
         if c is None or c.doc_id not in docs:
             raise InputError(f"no such citation: {ref!r}")
-        caption = f"[{n}] highlighted" + ("; its translation is marked in blue" if c.parallel_quote else "")
+        from assistant.render import page_label
+        page = page_label(docs[c.doc_id].meta(), c.start)
+        caption = (f"[{n}] highlighted{' on ' + page if page else ''}"
+                   + ("; its translation is marked in blue" if c.parallel_quote else ""))
         return H.viewer_html(docs[c.doc_id], H.citation_spans(c), caption)
     hit = next((h for h in answer.hits if h.rank == n), None) if kind == "p" else None
     if hit is None or hit.chunk.doc_id not in docs:
@@ -88,8 +114,8 @@ def _metas(docs: dict) -> dict:
 
 
 def _load_docs(settings) -> dict:
-    from corpus import load_documents
-    return {d.doc_id: d for d in load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)}
+    from corpus import load_corpus
+    return {d.doc_id: d for d in load_corpus(settings)}
 
 
 # ---------- the Gradio app ----------
@@ -114,23 +140,26 @@ def _guarded(fn):
 
 
 def build_app(assistant, settings, docs: dict | None = None):
-    """The chat, the sources panel, the document viewer and the Evaluation tab."""
+    """The chat, the sources panel, the document viewer, the Documents tab and the Evaluation tab."""
     import gradio as gr
-    docs = docs if docs is not None else _load_docs(settings)
-    titles = [(d.title, doc_id) for doc_id, d in sorted(docs.items())]
+    live = Live(assistant, docs if docs is not None else _load_docs(settings))
     with gr.Blocks(title="LMC assistant", analytics_enabled=False) as demo:
         turns = gr.State([])
         gr.Markdown("## LMC assistant — Lancang-Mekong Cooperation documents, quoted and cited")
         with gr.Tab("Chat"):
-            _chat_tab(gr, assistant, settings, docs, titles, turns)
+            doc_filter = _chat_tab(gr, live, settings, turns)
+        with gr.Tab("Documents"):
+            from assistant.app_library import documents_tab
+            documents_tab(gr, live, settings, doc_filter)
         with gr.Tab("Evaluation"):
             from assistant.app_eval import evaluation_tab
-            evaluation_tab(gr, _index_of(assistant, settings), settings)
+            evaluation_tab(gr, lambda: _index_of(live.assistant, settings), settings)
 
         @_guarded
         def ask(question: str, k: int = settings.k, history: list[dict] | None = None) -> dict:
             """Answer one question: {"text" with [n] markers, "refused", "searched_for", "citations"}."""
             question = clean_question(question, settings)
+            assistant, docs = live.state
             answer = assistant.ask(question, _clean_history(history), k=_k(k, settings))
             return answer_json(answer, docs)
         gr.api(ask, api_name="ask", concurrency_id="assistant")
@@ -197,12 +226,19 @@ def _chat_layout(gr, settings, titles) -> dict:
     return c
 
 
-def _chat_tab(gr, assistant, settings, docs, titles, turns):
-    c = _chat_layout(gr, settings, titles)
+def titles_of(docs: dict) -> list[tuple[str, str]]:
+    """The document filter's choices: (title, doc_id), by id."""
+    return [(d.title, doc_id) for doc_id, d in sorted(docs.items())]
+
+
+def _chat_tab(gr, live, settings, turns):
+    """The chat tab; returns its document filter (the Documents tab updates its choices)."""
+    c = _chat_layout(gr, settings, titles_of(live.docs))
 
     @_guarded
     def respond(question, turns, k, doc_ids, lang):
         question = clean_question(question, settings)
+        assistant, docs = live.state
         answer, turns = chat(assistant, question, turns, k=_k(k, settings),
                              doc_ids=list(doc_ids or ()) or None, lang=None if lang == "any" else lang)
         return (messages_of(turns, docs), turns,
@@ -211,7 +247,7 @@ def _chat_tab(gr, assistant, settings, docs, titles, turns):
 
     @_guarded
     def open_citation(ref, turns):
-        return open_ref(ref, turns, docs)
+        return open_ref(ref, turns, live.docs)
 
     inputs = [c["question"], turns, c["k"], c["doc_ids"], c["lang"]]
     outputs = [c["chatbot"], turns, c["sources"], c["copy_box"], c["question"]]
@@ -224,6 +260,7 @@ def _chat_tab(gr, assistant, settings, docs, titles, turns):
     c["clear"].click(lambda: ([], [], H.SOURCES_EMPTY, H.VIEWER_EMPTY, ""), None,
                      [c["chatbot"], turns, c["sources"], c["viewer"], c["copy_box"]],
                      api_name="clear", api_visibility="private")
+    return c["doc_ids"]
 
 
 def launch(demo, host: str = "127.0.0.1", port: int | None = 7860, *, block: bool = True, quiet: bool = False):
@@ -273,12 +310,12 @@ def check_address(host: str, port: int) -> None:
 def serve(settings, host: str = "127.0.0.1", port: int = 7860, log_fn=print) -> None:
     """Open the index, warm the models, then announce the URL and serve until interrupted."""
     from assistant.answer import Assistant
-    from corpus import load_documents
+    from corpus import load_corpus
     from index.store import open_index
     check_address(host, port)
     started = time.perf_counter()
     index = open_index(settings, log=log_fn)
-    documents = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+    documents = load_corpus(settings)
     assistant = Assistant(index, settings, documents)
     warm(assistant)
     demo = build_app(assistant, settings, {d.doc_id: d for d in documents})

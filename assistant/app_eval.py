@@ -43,7 +43,8 @@ def run_evaluation(index, settings, split: str = "dev", answers: bool = False) -
 
 
 def evaluation_tab(gr, index, settings) -> None:
-    """The tab's controls and outputs, wired to run_evaluation with a gr.Progress that tracks tqdm."""
+    """The tab's controls and outputs, wired to run_evaluation with a gr.Progress that tracks tqdm.
+    index: the Index, or a function returning the one the chat uses now (documents may be added)."""
     gr.Markdown("Runs the gold questions through the same search the chat uses and measures "
                 "Success@k, MRR@10 and nDCG@10 (trec_eval definitions, via ir-measures). "
                 "Tune on **dev**; report **test**.")
@@ -60,7 +61,7 @@ def evaluation_tab(gr, index, settings) -> None:
     def on_run(split_value, answers_value, progress=gr.Progress(track_tqdm=True)):
         progress(0, desc="Loading the gold questions")
         try:
-            out = run_evaluation(index, settings, split_value, bool(answers_value))
+            out = run_evaluation(index() if callable(index) else index, settings, split_value, bool(answers_value))
         except ValueError as exc:
             raise gr.Error(escape(str(exc)), print_exception=False) from None
         return ({"headers": out["headers"], "data": out["rows"]}, "\n".join(out["answers"]), out["chart"],

@@ -1,4 +1,5 @@
-"""lmc: index, search, ask, eval, serve. The one place where everything is wired together.
+"""lmc: index, search, ask, eval, serve, bench, and add / docs / remove (assistant/cli_library.py).
+The one place where everything is wired together.
 
 Heavy libraries are imported inside commands, so `lmc --help` is instant.
 """
@@ -87,24 +88,14 @@ def index_cmd(corpus, index_dir, chunk_size, chunk_overlap):
     Example:
       lmc index --corpus corpus/documents --index .lmc/index
     """
-    from corpus import load_documents
-    from index.persist import check_replaceable
-    from index.store import Index
+    from assistant.build import build_index
+    from corpus import load_corpus
     settings = _settings(corpus, index_dir, chunk_size=chunk_size, chunk_overlap=chunk_overlap)
     if settings.chunk_overlap >= settings.chunk_size:
         raise InputError("--chunk-overlap must be smaller than --chunk-size")
-    started = time.perf_counter()
-    docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
-    check_replaceable(Path(settings.index_dir).resolve())       # refuse a non-index folder before building
-    built = Index.build(docs, settings, progress=True)
-    from assistant.answer import Assistant
-    from assistant.vectors import cache_dir, read_vectors
-    earlier = read_vectors(cache_dir(settings.index_dir))       # before the new index replaces the old
-    built.save(settings.index_dir)
-    _log("Embedding the corpus sentences for answers…")
-    Assistant(built, settings, docs).embed_sentences(reuse=earlier)
-    seconds = time.perf_counter() - started
-    click.echo(f"Indexed {len(docs)} documents into {len(built.chunks)} chunks in {seconds:.1f} s "
+    docs = load_corpus(settings)
+    built = build_index(docs, settings, progress=True, log=_log)
+    click.echo(f"Indexed {len(docs)} documents into {len(built.index.chunks)} chunks in {built.seconds:.1f} s "
                f"({_dir_size(settings.index_dir) / 1e6:.2f} MB at {settings.index_dir}).")
 
 
@@ -164,7 +155,8 @@ def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
     batch = _batch(question, jsonl, queries, settings)
     index = _open(settings)
     check_doc_ids(doc_ids, index.documents)
-    assistant = Assistant(index, settings)
+    from corpus import load_corpus
+    assistant = Assistant(index, settings, load_corpus(settings))
     kwargs = dict(k=k, doc_ids=set(doc_ids) or None, lang=lang)
     if batch is not None:
         answers = assistant.ask_many([q["question"] for q in batch], [q["history"] for q in batch], **kwargs)
@@ -220,9 +212,9 @@ def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, co
     directory = Path(report_dir) if report_dir else out.DEFAULT_DIR
     index = _open(settings)
     if compare:
-        from corpus import load_documents
+        from corpus import load_corpus
         from evals import compare as cmp
-        docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+        docs = load_corpus(settings)
         rows = cmp.compare(index, docs, questions, settings, progress=True, log=_log)
         path = cmp.write(rows, split, directory, settings)
         click.echo(json.dumps(rows, indent=1) if as_json else f"{cmp.table(rows)}\n\nWritten to {path}")
@@ -271,6 +263,12 @@ def bench(out_file, sizes, skip_scale, skip_pipelines):
     result = measure.run(Path(out_file), size_list, skip_scale=skip_scale, skip_pipelines=skip_pipelines, log=_log)
     click.echo(measure.table(result, Path(out_file).parent))
     click.echo(f"\nWritten to {out_file}")
+
+
+from assistant.cli_library import add_cmd, docs_cmd, remove_cmd  # noqa: E402 - they use the helpers above
+
+for _command in (add_cmd, docs_cmd, remove_cmd):
+    cli.add_command(_command)
 
 
 def main(argv=None) -> None:

@@ -17,11 +17,17 @@ def _default_index_dir() -> Path:
     return Path(os.environ.get("LMC_INDEX", ".lmc/index"))
 
 
+def _default_library_dir() -> Path | None:
+    return Path(os.environ["LMC_LIBRARY"]) if os.environ.get("LMC_LIBRARY") else None
+
+
 @dataclass(frozen=True)
 class Settings:
     # corpus and index locations
     corpus_dir: Path = DEFAULT_CORPUS
     index_dir: Path = field(default_factory=_default_index_dir)
+    library_dir: Path | None = field(default_factory=_default_library_dir)   # documents users add (lmc add);
+                                              # None: "library" beside the index folder (.lmc/library)
     # chunking (recorded in the index; a change makes the index stale)
     chunk_size: int = 800
     chunk_overlap: int = 150
@@ -76,7 +82,8 @@ class Settings:
     # limits
     max_question_chars: int = 2000
     max_k: int = 100
-    max_document_bytes: int = 5_000_000
+    max_document_bytes: int = 5_000_000       # a document's text (UTF-8 bytes)
+    max_upload_bytes: int = 50_000_000        # a file given to lmc add or uploaded in the app
 
     def weights(self, lang: str) -> dict[str, float]:
         """Fusion weights for a question in `lang` ("zh" or anything else for English)."""

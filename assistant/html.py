@@ -65,9 +65,18 @@ def line_pairs(text: str, start: int, end: int) -> list[tuple[tuple | None, tupl
     return [tuple(r) for r in rows]
 
 
-def is_bilingual(meta: dict) -> bool:
-    """A document whose manifest lists both Chinese and English (003: each Chinese line, then its English)."""
-    return {"zh", "en"} <= set(meta.get("languages") or ())
+def is_bilingual(meta: dict, text: str | None = None) -> bool:
+    """A document whose manifest lists both Chinese and English and, when its text is given, that is
+    laid out as pairs (003: most Chinese lines are followed by their English). An added report that
+    merely holds both languages is shown as it is, not as a two-column table."""
+    if not {"zh", "en"} <= set(meta.get("languages") or ()):
+        return False
+    if text is None:
+        return True
+    lines = [line for line in text.splitlines() if line.strip()]
+    zh = [i for i, line in enumerate(lines) if is_chinese(line)]
+    paired = sum(1 for i in zh if i + 1 < len(lines) and not is_chinese(lines[i + 1]))
+    return bool(zh) and paired >= 0.6 * len(zh)
 
 
 def passage_html(doc_text: str, start: int, end: int, spans, bilingual: bool, anchor=None) -> str:
@@ -127,12 +136,14 @@ def error_html(message: str) -> str:
 
 # ---------- the sources panel ----------
 
-def source_head(ref: str, label: str, meta: dict) -> str:
-    date = f' · {escape(meta["date"])}' if meta.get("date") else ""
-    publisher = escape(meta.get("publisher") or "")
+def source_head(ref: str, label: str, meta: dict, offset: int | None = None) -> str:
+    from assistant.render import page_label
+    page = page_label(meta, offset) if offset is not None else ""
+    about = " · ".join(escape(x) for x in (meta.get("publisher"), meta.get("date")) if x)
+    about += f'{" · " if about else ""}<span class="lmc-page-ref">{escape(page)}</span>' if page else ""
     return (f'<div class="lmc-source-head">{ref_link(ref, label, "Open the document at this passage")} '
             f'<span class="lmc-title">{escape(meta.get("title") or meta.get("doc_id", ""))}</span>'
-            f'<div class="lmc-meta">{publisher}{date}</div></div>')
+            f'<div class="lmc-meta">{about}</div></div>')
 
 
 def citation_passage(c, hits) -> tuple[int, int]:
@@ -154,15 +165,15 @@ def citation_spans(c) -> list[tuple[int, int, str]]:
 def citation_card(c, turn: int, hits, docs: dict) -> str:
     doc = docs.get(c.doc_id)
     meta = doc.meta() if doc else {"doc_id": c.doc_id, "title": c.doc_id}
-    head = source_head(f"{turn}:c:{c.label}", f"[{c.label}]", meta)
+    head = source_head(f"{turn}:c:{c.label}", f"[{c.label}]", meta, c.start)
     if doc is None:
         return f'<div class="lmc-source">{head}<div class="lmc-text">{escape(c.quote)}</div></div>'
     start, end = citation_passage(c, hits)
     spans = citation_spans(c)
     start, end = min(start, *(s for s, _, _ in spans)), max(end, *(e for _, e, _ in spans))
-    body = passage_html(doc.text, start, end, spans, is_bilingual(meta))
+    body = passage_html(doc.text, start, end, spans, is_bilingual(meta, doc.text))
     pair = ""
-    if c.parallel_quote and not is_bilingual(meta):      # a bilingual passage already shows the pair
+    if c.parallel_quote and not is_bilingual(meta, doc.text):      # a bilingual passage already shows the pair
         pair = ('<table class="lmc-parallel-pair"><tr>'
                 f'<td><mark class="lmc-quote">{escape(c.quote)}</mark></td>'
                 f'<td><mark class="lmc-parallel">{escape(c.parallel_quote)}</mark></td></tr></table>')
@@ -172,9 +183,9 @@ def citation_card(c, turn: int, hits, docs: dict) -> str:
 def hit_card(hit, turn: int, docs: dict) -> str:
     doc = docs.get(hit.chunk.doc_id)
     meta = doc.meta() if doc else {"doc_id": hit.chunk.doc_id, "title": hit.chunk.doc_id}
-    head = source_head(f"{turn}:p:{hit.rank}", f"#{hit.rank}", meta)
+    head = source_head(f"{turn}:p:{hit.rank}", f"#{hit.rank}", meta, hit.chunk.start)
     ch = hit.chunk
-    body = (passage_html(doc.text, ch.start, ch.end, [], is_bilingual(meta)) if doc
+    body = (passage_html(doc.text, ch.start, ch.end, [], is_bilingual(meta, doc.text)) if doc
             else f'<div class="lmc-text">{escape(ch.text)}</div>')
     return f'<div class="lmc-source lmc-closest">{head}{body}</div>'
 
@@ -200,27 +211,42 @@ def viewer_html(doc, spans: list[tuple[int, int, str]], caption: str) -> str:
     link = (f' · <a href="{escape(url)}" target="_blank" rel="noopener noreferrer">original</a>'
             if url.startswith(("https://", "http://")) else "")
     anchor = ["quote"] if any(c == "lmc-quote" for *_, c in spans) else None
-    body = passage_html(doc.text, 0, len(doc.text), spans, is_bilingual(meta), anchor)
+    body = pages_html(doc.text, meta.get("pages") or (), spans, is_bilingual(meta, doc.text), anchor)
     return (f'<div class="lmc-viewer"><div class="lmc-doc-head"><div class="lmc-label">Document</div>'
             f'<span class="lmc-title">'
-            f'{escape(meta["title"])}</span><div class="lmc-meta">{escape(meta.get("publisher") or "")}'
-            f'{" · " + escape(meta["date"]) if meta.get("date") else ""}{link}</div>'
+            f'{escape(meta["title"])}</span><div class="lmc-meta">'
+            f'{" · ".join(escape(x) for x in (meta.get("publisher"), meta.get("date")) if x)}{link}</div>'
             f'<div class="lmc-caption">{escape(caption)}</div></div>'
             f'<div class="lmc-doc-body">{body}</div></div>')
+
+
+def pages_html(text: str, pages, spans, bilingual: bool, anchor) -> str:
+    """The whole text; a paged document (a PDF) as one block per page, each headed "p. N"."""
+    if not pages:
+        return passage_html(text, 0, len(text), spans, bilingual, anchor)
+    bounds = [*pages, len(text)]
+    out = []
+    for n, (start, end) in enumerate(zip(bounds, bounds[1:]), 1):
+        end = start + len(text[start:end].rstrip())          # the blank lines between pages are the break
+        out.append(f'<div class="lmc-page" data-page="{n}"><div class="lmc-page-no">p. {n}</div>'
+                   f'{passage_html(text, start, end, spans, bilingual, anchor)}</div>')
+    return "".join(out)
 
 
 # ---------- plain text for "Copy answer with sources" ----------
 
 def copy_text(answer, metas: dict) -> str:
     """The answer, then its numbered sources (title, publisher, date, quote), as plain text."""
-    from assistant.render import source_line
+    from assistant.render import page_label, source_line
     lines = [answer.text]
     if answer.searched_for and _normal(answer.searched_for) != _normal(answer.question):
         lines.append(f"(Searched for: {answer.searched_for})")
     if answer.citations and not answer.refused:
         lines += ["", "Sources:"]
         for c in answer.citations:
-            lines.append(f"[{c.label}] {source_line(metas.get(c.doc_id, {'title': c.doc_id}))}")
+            meta = metas.get(c.doc_id, {"title": c.doc_id})
+            page = page_label(meta, c.start)
+            lines.append(f"[{c.label}] {source_line(meta)}{', ' + page if page else ''}")
             lines.append(f'    "{c.quote}"')
             if c.parallel_quote:
                 lines.append(f'    ("{c.parallel_quote}")')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
+from corpus.types import page_at
 from index.types import Hit
 
 # What a terminal would act on rather than show: C0/C1 controls (ESC sequences, \r) and bidi overrides.
@@ -23,11 +24,17 @@ def source_line(meta: dict) -> str:
     return f"{parts[0]} — {tail}" if tail else parts[0]
 
 
+def page_label(meta: dict, offset: int) -> str:
+    """"p. 3" for an offset in a paged document (a PDF), "" otherwise."""
+    page = page_at(meta, offset)
+    return f"p. {page}" if page else ""
+
+
 def hit_dict(hit: Hit, documents: dict) -> dict:
     c = hit.chunk
-    return {"rank": hit.rank, "score": hit.score, "doc_id": c.doc_id,
-            "title": documents.get(c.doc_id, {}).get("title", c.doc_id),
-            "date": documents.get(c.doc_id, {}).get("date", ""),
+    meta = documents.get(c.doc_id, {})
+    return {"rank": hit.rank, "score": hit.score, "doc_id": c.doc_id, "title": meta.get("title", c.doc_id),
+            "date": meta.get("date", ""), "page": page_at(meta, c.start),
             "start": c.start, "end": c.end, "text": c.text}
 
 
@@ -46,10 +53,11 @@ def hits_text(hits: list[Hit], documents: dict, width: int = 100) -> str:
 
 
 def citation_dict(c, documents: dict) -> dict:
-    """One citation for JSON: n, doc_id, title, publisher, date, start, end, quote (and its translation)."""
+    """One citation for JSON: n, doc_id, title, publisher, date, page (a PDF's, else None), start, end,
+    quote (and its translation)."""
     meta = documents.get(c.doc_id, {})
     return {"n": c.label, "doc_id": c.doc_id, "title": meta.get("title", c.doc_id),
-            "publisher": meta.get("publisher", ""), "date": meta.get("date", ""),
+            "publisher": meta.get("publisher", ""), "date": meta.get("date", ""), "page": page_at(meta, c.start),
             "start": c.start, "end": c.end, "quote": c.quote, "parallel_quote": c.parallel_quote}
 
 
@@ -85,11 +93,13 @@ def answer_text(answer, documents: dict, width: int = 100) -> str:
     if answer.citations:
         out += ["", "Sources:"]
         for c in answer.citations:
-            out.append(f"[{c.label}] {source_line(documents.get(c.doc_id, {'doc_id': c.doc_id}))}")
+            meta = documents.get(c.doc_id, {"doc_id": c.doc_id})
+            page = page_label(meta, c.start)
+            out.append(f"[{c.label}] {source_line(meta)}{', ' + page if page else ''}")
             out.extend(_quoted(c.quote, width))
             if c.parallel_quote:
                 out.extend(_quoted(c.parallel_quote, width))
-            out.append(f"    {c.doc_id} chars {c.start}-{c.end}")
+            out.append(f"    {c.doc_id}{' ' + page if page else ''} chars {c.start}-{c.end}")
     elif answer.refused and answer.hits:
         out += ["", "Closest passages (they do not answer the question):"]
         for hit in answer.hits[:3]:

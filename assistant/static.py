@@ -87,4 +87,10 @@ table.lmc-pairs th { text-align: left; font-size: .8em; opacity: .7; padding: 0 
 .lmc-label { font-size: .75em; text-transform: uppercase; letter-spacing: .05em; opacity: .6; }
 .lmc-empty { opacity: .7; font-style: italic; padding: .5em; }
 #lmc-copy.lmc-copied::after { content: " ✓ copied"; }
+.lmc-page-no { font-size: .75em; opacity: .6; border-top: 1px dashed var(--border-color-primary);
+  margin-top: .6em; padding-top: .2em; }
+table.lmc-library { width: 100%; border-collapse: collapse; font-size: .9em; }
+table.lmc-library td, table.lmc-library th { text-align: left; padding: .25em .4em;
+  border-top: 1px solid var(--border-color-primary); vertical-align: top; }
+.lmc-refused { color: #991b1b; }
 """

@@ -49,7 +49,8 @@ def run(split: str, show: bool = False, index_dir: str | None = None) -> dict:
     from index.store import open_index
     settings = Settings() if index_dir is None else dataclasses.replace(Settings(), index_dir=Path(index_dir))
     index = open_index(settings, log=lambda m: None, progress=False)
-    assistant = Assistant(index, settings)
+    from corpus import load_corpus
+    assistant = Assistant(index, settings, load_corpus(settings))
     questions = load_questions(split=split)
     assistant.ask_many([questions[0]["question"]])                    # warm the models
     started = time.perf_counter()

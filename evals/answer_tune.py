@@ -73,7 +73,8 @@ def main() -> None:
     parser.add_argument("--index", default=None)
     args = parser.parse_args()
     settings = Settings() if args.index is None else dataclasses.replace(Settings(), index_dir=Path(args.index))
-    assistant = Assistant(open_index(settings, log=lambda m: None, progress=False), settings)
+    from corpus import load_corpus
+    assistant = Assistant(open_index(settings, log=lambda m: None, progress=False), settings, load_corpus(settings))
     gold = load_questions(split="dev")
     prepared = assistant.prepare([q["question"] for q in gold])
     tuning, (acc, med) = tune(assistant, prepared, gold)

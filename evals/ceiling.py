@@ -88,7 +88,8 @@ def collect():
     from evals.metrics import answer_correct
     from index.store import open_index
     settings = Settings()
-    assistant = Assistant(open_index(settings, log=lambda m: None, progress=False), settings)
+    from corpus import load_corpus
+    assistant = Assistant(open_index(settings, log=lambda m: None, progress=False), settings, load_corpus(settings))
     questions = load_questions(split="dev")
     prepared = assistant.prepare([q["question"] for q in questions], k=settings.k)
     groups, labels, shipped, reach, rows, unanswerable = [], [], [], [], [], []

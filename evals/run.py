@@ -105,10 +105,10 @@ def evaluate(index, questions: list[dict], settings, *, documents=None, weights=
     weights: leg -> weight for every question; None uses the per-language weights of settings.
     assistant: what answers the questions (default assistant.answer.Assistant(index, settings)).
     """
-    from corpus import load_documents
+    from corpus import load_corpus
     from index.store import language_weights
     started = time.perf_counter()
-    docs = documents if documents is not None else load_documents(settings.corpus_dir)
+    docs = documents if documents is not None else load_corpus(settings)
     texts = {d.doc_id: d.text for d in docs}
     spans = {q["id"]: locate_evidence(q, texts) for q in questions}
     answerable = [q for q in questions if spans[q["id"]]]
@@ -210,7 +210,9 @@ def _answer_figures(report: Report, index, settings, questions, spans, texts, as
             return
     started = time.perf_counter()
     try:
-        assistant = assistant if assistant is not None else Assistant(index, settings)
+        if assistant is None:
+            from corpus import load_corpus
+            assistant = Assistant(index, settings, load_corpus(settings))
         answers = _ask_all(assistant, [q["question"] for q in questions], progress)
     except Exception as exc:                     # noqa: BLE001 - retrieval figures still stand
         if os.environ.get("LMC_DEBUG"):

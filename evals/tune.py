@@ -141,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args) -> None:
     from assistant.config import Settings
-    from corpus import load_documents
+    from corpus import load_corpus
     from evals.gold import QUESTIONS
     from evals.run import locate_evidence, read_questions
     from index.store import open_index
@@ -151,7 +151,7 @@ def _run(args) -> None:
         changes["index_dir"] = Path(args.index)
     settings = dataclasses.replace(settings, **changes)
     log = lambda m: print(m, file=sys.stderr)                          # noqa: E731
-    docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+    docs = load_corpus(settings)
     texts = {d.doc_id: d.text for d in docs}
     dev = [q for q in read_questions(args.questions or QUESTIONS, "dev") if q.get("evidence")]
     spans = {q["id"]: locate_evidence(q, texts) for q in dev}

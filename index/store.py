@@ -15,7 +15,7 @@ import numbers
 import time
 from pathlib import Path
 
-from corpus import DEFAULT_CORPUS, Chunk, Document, chunk_documents, corpus_hash, load_documents
+from corpus import DEFAULT_CORPUS, Chunk, Document, chunk_documents, corpus_hash, load_corpus
 from corpus.lang import is_chinese
 from index.embedder import encode_queries, make_embedder
 from index.fusion import Fusion, candidate_rows, features, fuse, top
@@ -60,18 +60,21 @@ class Index:
 
     # ---------- building ----------
     @classmethod
-    def build(cls, docs: list[Document], settings, progress: bool = True) -> "Index":
-        """Chunk the documents and index the chunks."""
+    def build(cls, docs: list[Document], settings, progress: bool = True, embedders: dict | None = None) -> "Index":
+        """Chunk the documents and index the chunks. embedders: model name -> an already loaded
+        embedder to use (the app passes those of the index it serves, so an added document does
+        not load the models again)."""
         started = time.perf_counter()
         chunks = chunk_documents(docs, settings.chunk_size, settings.chunk_overlap)
-        index = cls.from_chunks(chunks, {d.doc_id: d.meta() for d in docs}, settings, progress=progress)
+        index = cls.from_chunks(chunks, {d.doc_id: d.meta() for d in docs}, settings, progress=progress,
+                                embedders=embedders)
         index.meta["corpus_hash"] = corpus_hash(docs)
         index.meta["build_seconds"] = round(time.perf_counter() - started, 2)
         return index
 
     @classmethod
     def from_chunks(cls, chunks: list[Chunk], documents: dict[str, dict], settings,
-                    progress: bool = True) -> "Index":
+                    progress: bool = True, embedders: dict | None = None) -> "Index":
         """Index ready-made chunks (any chunker) with the legs named in settings."""
         from index import ann
         from index.cache import EmbeddingCache
@@ -86,7 +89,7 @@ class Index:
                           ("e5", settings.e5_model)):
             if not name:
                 continue
-            embedder = make_embedder(name)
+            embedder = (embedders or {}).get(name) or make_embedder(name)
             vectors = cache.encode(embedder, texts, progress=progress)
             dense[leg] = (embedder, ann.build_faiss_index(vectors, **settings.ann_params()))
         meta = {
@@ -288,7 +291,7 @@ def open_index(settings, *, build_if_needed: bool = True, log=print, progress: b
     """Load the index for `settings`; build (or rebuild) it when it is missing, stale or damaged."""
     from index import persist
     directory = Path(settings.index_dir)
-    docs = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
+    docs = load_corpus(settings)
     problem = persist.check(directory, settings, corpus_hash(docs))
     if problem is None:
         try:

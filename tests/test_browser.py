@@ -171,3 +171,57 @@ def test_document_markup_is_shown_as_text_and_never_runs(page, evil_url):
     page.wait_for_timeout(500)
     assert page.evaluate("typeof window.pwned") == "undefined"
     shot(page, "escaped-document.png")
+
+
+# ---------- the Documents tab ----------
+
+WATER_EN = "The Seventh Mekong Water Dialogue will be held in Pakse on 9 October 2026."
+WATER_ZH = "第七次湄公河水资源对话将于2026年10月9日在老挝巴色举行。"
+
+
+@pytest.fixture(scope="module")
+def library_app(tmp_path_factory, real_index, real_settings):
+    """The app over a copy of the real index, so what the browser adds lands in a temporary library."""
+    from assistant.answer import Assistant
+    from corpus import load_corpus
+    from index.store import open_index
+    root = tmp_path_factory.mktemp("library-app")
+    shutil.copytree(real_settings.index_dir, root / "lmc" / "index")
+    settings = dataclasses.replace(real_settings, index_dir=root / "lmc" / "index")
+    index = open_index(settings, log=lambda m: None, progress=False)
+    demo, url = serve(Assistant(index, settings, load_corpus(settings)), settings)
+    yield url
+    demo.close()
+
+
+def test_documents_tab_adds_a_pdf_and_the_chat_cites_it_with_its_page(page, library_app, tmp_path):
+    from evals.samples import html_page, print_pdf
+    filler = [f"Section {i} of the notice lists the delegations, the agenda and the side events planned for the "
+              f"meeting, with the contact points of each of the six countries for the year {2020 + i}." for i in (1, 2, 3)]
+    pdf = print_pdf(html_page("Water Dialogue Notice 水资源对话通知", [*filler, WATER_EN, WATER_ZH], "zh",
+                              page_breaks={3}), tmp_path / "water-notice.pdf")
+    menu = tmp_path / "menu.html"
+    menu.write_text("<html><body><nav>" + "".join(f'<a href="/{i}">Home {i}</a>' for i in range(9)) + "</nav></body></html>")
+    page.goto(library_app)
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#lmc-upload input[type=file]").set_input_files([str(pdf), str(menu)])
+    page.locator("#lmc-upload", has_text="menu").wait_for(timeout=WAIT)       # the name shows as "menu" + ".html"
+    page.locator("#lmc-add").click()
+    result = page.locator("#lmc-add-result li", has_text="added water-notice.pdf")
+    result.wait_for(timeout=4 * WAIT)
+    assert "2 pages" in result.inner_text()
+    refused = page.locator("#lmc-add-result li.lmc-refused").inner_text()
+    assert refused.startswith("refused menu.html: no main text")
+    page.locator("#lmc-library", has_text="water-notice.pdf").wait_for(timeout=WAIT)
+    path = shot(page, "documents-tab.png")
+    if os.environ.get("LMC_UPDATE_SCREENSHOT"):
+        shutil.copyfile(path, ROOT / "docs" / "documents.png")
+    page.get_by_role("tab", name="Chat").click()
+    answer = ask(page, "Where will the Seventh Mekong Water Dialogue be held?")
+    assert "Pakse" in answer.inner_text()
+    assert "p. 2" in page.locator("#lmc-sources .lmc-source").first.inner_text()
+    answer.locator("a.lmc-cite", has_text="[1]").click()
+    page.locator("#lmc-viewer mark#quote").wait_for(timeout=WAIT)
+    on_page = page.locator("#lmc-viewer .lmc-page", has=page.locator("mark#quote"))
+    assert on_page.get_attribute("data-page") == "2" and "Pakse" in on_page.inner_text()
+    shot(page, "added-pdf-cited.png")

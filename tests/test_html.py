@@ -162,6 +162,43 @@ def test_open_ref_and_answer_json(docs):
             open_ref(bad, turns, docs)
     data = answer_json(answer, docs)
     assert data["citations"] == [{"n": 1, "doc_id": doc.doc_id, "title": doc.title, "publisher": doc.publisher,
-                                  "date": doc.date, "start": c.start, "end": c.end, "quote": c.quote,
+                                  "date": doc.date, "page": None, "start": c.start, "end": c.end, "quote": c.quote,
                                   "parallel_quote": ""}]
     assert doc.text[data["citations"][0]["start"]:data["citations"][0]["end"]] == c.quote
+
+
+# ---------- paged documents (a PDF added to the library) ----------
+
+def paged_doc():
+    from corpus import Document
+    text = "Page one text.\n\nThe dialogue will be held in Pakse.\n\nPage three <b>text</b>."
+    pages = (0, text.index("The dialogue"), text.index("Page three"))
+    return Document(doc_id="notice.pdf", text=text, title="Notice", date="2026-01-02", pages=pages)
+
+
+def test_a_paged_citation_says_its_page_everywhere_it_is_shown():
+    from assistant.render import answer_text, citation_dict
+    doc = paged_doc()
+    c = cite(doc, "The dialogue will be held in Pakse.")
+    answer = Answer(question="Where?", text=f"{c.quote} [1]", citations=(c,), hits=(), refused=False)
+    metas = {doc.doc_id: doc.meta()}
+    assert citation_dict(c, metas)["page"] == 2
+    assert "[1] Notice — 2026-01-02, p. 2" in answer_text(answer, metas)
+    assert "notice.pdf p. 2 chars" in answer_text(answer, metas)
+    assert "[1] Notice — 2026-01-02, p. 2" in H.copy_text(answer, metas)
+    card = Seen(H.sources_html(answer, 0, {doc.doc_id: doc}))
+    assert "p. 2" in "".join(card.text) and card.marks["lmc-quote"] == [c.quote]
+    viewer = Seen(H.viewer_html(doc, H.citation_spans(c), "[1] highlighted on p. 2"))
+    shown = "".join(viewer.text).split("highlighted on p. 2", 1)[1]
+    assert shown.index("p. 1") < shown.index("Page one") < shown.index("p. 2") < shown.index("Pakse") \
+        < shown.index("p. 3") < shown.index("Page three <b>text</b>.")              # escaped, in page order
+    assert viewer.marks["lmc-quote"] == [c.quote] and viewer.ids.count("quote") == 1 and "b" not in viewer.tags
+
+
+def test_an_unpaged_document_shows_no_page():
+    from assistant.render import citation_dict
+    from corpus import Document
+    doc = Document(doc_id="x.txt", text="Plain text here.", title="X")
+    c = cite(doc, "Plain text")
+    assert citation_dict(c, {"x.txt": doc.meta()})["page"] is None and "pages" not in doc.meta()
+    assert "lmc-page" not in H.viewer_html(doc, H.citation_spans(c), "")

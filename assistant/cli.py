@@ -110,13 +110,13 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
       lmc search --jsonl --queries questions.jsonl --k 5
     """
     from assistant.render import hit_dict, hits_text
-    from index.store import language_weights
+    from index.store import fusion_for
     settings = _settings(corpus, index_dir)
     k = check_k(settings.k if k is None else k, settings)
     batch = _batch(question, jsonl, queries, settings)
     index = _open(settings)
     check_doc_ids(doc_ids, index.documents)
-    kwargs = dict(weights=language_weights(settings), doc_ids=set(doc_ids) or None, lang=lang,
+    kwargs = dict(weights=fusion_for(settings), doc_ids=set(doc_ids) or None, lang=lang,
                   candidates=settings.candidates)
     if batch is not None:
         from assistant.followup import condense
@@ -194,22 +194,35 @@ def _batch(question, jsonl, queries, settings):
               help="Gold questions, JSON lines (default evals/questions.jsonl).")
 @click.option("--no-answers", is_flag=True, help="Retrieval figures only; do not run the assistant.")
 @click.option("--compare", is_flag=True, help="Compare retrieval configurations side by side.")
+@click.option("--squad", "squad_file", type=click.Path(dir_okay=False), default=None,
+              help="A question set in SQuAD format instead of the gold set: each article becomes a document.")
+@click.option("--docs", "docs_file", type=click.Path(dir_okay=False), default=None,
+              help="With --squad: take the articles and answers from this parallel file (XQuAD zh over en).")
+@click.option("--folds", default=None, help="With --squad: only the articles of these folds (e.g. 0,3; 5 folds).")
+@click.option("--cv", "cv_dir", type=click.Path(file_okay=False), default=None,
+              help="With --squad: answer each fold's articles with the models fitted without them "
+                   "(folders fold0..fold4 from python -m evals.train all --folds-dir DIR).")
 @corpus_option
 @index_option
-def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, corpus, index_dir):
-    """Measure retrieval and answers on the gold questions; write a report folder.
+def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, squad_file, docs_file, folds,
+             cv_dir, corpus, index_dir):
+    """Measure retrieval and answers on the gold questions (or a SQuAD-format set); write a report folder.
 
     \b
     Examples:
       lmc eval --split test
+      lmc eval --squad ../shared/external/xquad.en.dev.json
       lmc eval --split dev --compare
     """
     from evals import report as out
     from evals.gold import HOLDOUT, QUESTIONS
     from evals.run import evaluate, read_questions
     settings = _settings(corpus, index_dir)
-    questions = read_questions(questions_file or (HOLDOUT if split == "holdout" else QUESTIONS), split)
     directory = Path(report_dir) if report_dir else out.DEFAULT_DIR
+    if squad_file or docs_file or folds or cv_dir:
+        _eval_squad(settings, squad_file, docs_file, folds, cv_dir, no_answers, as_json, directory)
+        return
+    questions = read_questions(questions_file or (HOLDOUT if split == "holdout" else QUESTIONS), split)
     index = _open(settings)
     if compare:
         from corpus import load_corpus
@@ -220,6 +233,32 @@ def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, co
         click.echo(json.dumps(rows, indent=1) if as_json else f"{cmp.table(rows)}\n\nWritten to {path}")
         return
     result = evaluate(index, questions, settings, answers=not no_answers, split=split, progress=True)
+    out.write(result, directory)
+    click.echo(json.dumps(out.as_json(result, directory), ensure_ascii=False, indent=1) if as_json
+               else out.text(result, directory))
+
+
+def _eval_squad(settings, squad_file, docs_file, folds, cv_dir, no_answers, as_json, directory) -> None:
+    from evals import report as out
+    from evals.squad import FOLDS, load_squad, select_folds
+    from evals.squad_eval import evaluate_cv, evaluate_squad
+    if not squad_file:
+        raise InputError("--docs, --folds and --cv go with --squad FILE")
+    wanted = None
+    if folds:
+        try:
+            wanted = {int(f) for f in folds.split(",") if f.strip()}
+        except ValueError:
+            raise InputError(f"--folds takes fold numbers such as 0,3 (got {folds!r})") from None
+        if not wanted or not wanted <= set(range(FOLDS)):
+            raise InputError(f"--folds takes numbers from 0 to {FOLDS - 1} (got {folds!r})")
+    qset = select_folds(load_squad(squad_file, docs_file), wanted)
+    if cv_dir:
+        if no_answers:
+            raise InputError("--cv measures the answers; leave out --no-answers")
+        result = evaluate_cv(qset, settings, Path(cv_dir), progress=True, log=_log)
+    else:
+        result = evaluate_squad(qset, settings, answers=not no_answers, progress=True, log=_log)
     out.write(result, directory)
     click.echo(json.dumps(out.as_json(result, directory), ensure_ascii=False, indent=1) if as_json
                else out.text(result, directory))

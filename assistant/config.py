@@ -39,42 +39,23 @@ class Settings:
     # retrieval
     k: int = 10
     candidates: int = 100                     # per-leg pool before fusion
-    # fusion weights (bm25, dense, multilingual, translated) per question language, chosen on the dev split
-    # (grid in steps of 0.1 on the dev split, maximising MRR@10; for Chinese, the best that keeps the
-    # Zaduo question's passage first (tests/test_retrieval.py): see README "Evaluation")
-    weights_en: tuple[float, ...] = (0.6, 0.3, 0.1, 0.0)
-    weights_zh: tuple[float, ...] = (0.2, 0.0, 0.3, 0.5)
-    year_weight: float = 0.5                  # taken from the fused score of a passage that names only other
-                                              # years than the question's (or, naming none, whose document's
-                                              # title does): dev MRR@10 0.872 -> 0.917, flat from 0.4 to 1.0
-    source_weight: float = 0.3                # added to the fused score of the passages of a document the
-                                              # question names ("according to the Belt and Road Portal")
+    # the learned parts (index/fusion.json, assistant/answer_model.json, fitted by python -m evals.train);
+    # models_dir reads both from another folder instead (lmc eval --squad --cv reads each fold's)
+    models_dir: Path | None = None
     # scale (lmc bench measures these; see README "Performance")
     ann_threshold: int = 20_000               # dense legs search exactly (flat) below this many chunks, HNSW from it
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 512                 # recall@10 >= 0.95 at 100k in lmc bench, still < 1 ms
     embedding_cache: bool = True              # reuse the vectors of unchanged chunks when rebuilding
-    # answering (extractive, assistant/extract.py); weights and thresholds chosen on the dev split
+    # answering (extractive; the learned model in assistant/model.py decides which sentences and whether any)
     answer_k: int = 8                         # passages the answer's sentences are drawn from
     answer_part_k: int = 5                    # ... plus this many per part of a several-part question
     answer_max_chars: int = 400               # the answer's length budget (twice that for several-part questions)
     answer_max_sentences: int = 3
-    answer_per_part: int = 2                  # each part of a several-part question gets up to this many sentences
-    # sentence score weights: focus, lex, sem, prior, type, novelty, zh, clash, minilm, source (see assistant/extract.py)
-    answer_weights: tuple[float, ...] = (0.5, 1.0, 0.3, 0.4, 0.4, 0.4, 0.1, -0.4, 0.3, 1.0)
-    answer_dictionary_confidence: float = 0.25  # weight of a CC-CEDICT word for a Chinese question (dev: same 0.1-0.4)
-    answer_context: float = 0.6               # a question token found only near the sentence counts this much
-    answer_min_gain: float = 0.15             # a further sentence must cover this share of new question weight
-    answer_keep_ratio: float = 0.8            # ... and score at least this share of the best sentence
-    answer_restated: float = 0.7              # a best sentence with less novelty than this restates the question:
-                                              # the next sentence of its paragraph joins the answer (dev: 0.5-0.8
-                                              # lose nothing; 0.7 gains the most, accuracy 0.881 -> 0.896)
-    cite_min_similarity: float = 0.3          # a quote sharing no token with the question needs this cosine
-    # refusal (assistant/refusal.py)
-    refuse_max_missing: float = 0.5           # refuse when more of the question's years/ordinals are absent
-    refuse_min_coverage: float = 0.0          # refuse when the best sentence covers less of the question
-    refuse_min_focus: float = 0.0             # ... and less of its focus words than this (0, 0: off; see refusal.py)
+    answer_dictionary_confidence: float = 0.25  # weight of a CC-CEDICT word for a Chinese question
+    answer_context: float = 0.6               # a question term found only near the sentence counts this much
+    cite_min_similarity: float = 0.3          # a quote sharing no term with the question needs this cosine
     # the app (lmc serve)
     host: str = "127.0.0.1"                   # loopback only unless --host says otherwise
     port: int = 7860
@@ -84,12 +65,6 @@ class Settings:
     max_k: int = 100
     max_document_bytes: int = 5_000_000       # a document's text (UTF-8 bytes)
     max_upload_bytes: int = 50_000_000        # a file given to lmc add or uploaded in the app
-
-    def weights(self, lang: str) -> dict[str, float]:
-        """Fusion weights for a question in `lang` ("zh" or anything else for English)."""
-        w = self.weights_zh if lang == "zh" else self.weights_en
-        return {**dict(zip(("bm25", "dense", "multilingual", "translated"), w)), "source": self.source_weight,
-                "year": self.year_weight}
 
     def ann_params(self) -> dict:
         """Keyword arguments of index.ann.make_faiss_index."""

@@ -126,7 +126,7 @@ def warm_latency(fn, warmup: list[str], questions: list[str]) -> dict:
 
 def measure_ours(settings, work: Path, questions: list[str], dev: list[dict], warmup: list[str]) -> dict:
     from evals.run import evaluate
-    from index.store import Index, language_weights
+    from index.store import Index, fusion_for
     directory = work / "ours"
     build = measured(LMC + ["index", "--index", str(directory)])
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
@@ -134,7 +134,7 @@ def measure_ours(settings, work: Path, questions: list[str], dev: list[dict], wa
         else ["search", "--k", "5"]
     cold = cold_start(LMC + verb + ["--index", str(directory), questions[0]])
     index = Index.load(directory)
-    weights = language_weights(settings)
+    weights = fusion_for(settings)
     search = lambda q: index.search(q, settings.k, weights=weights, candidates=settings.candidates)  # noqa: E731
     warm = warm_latency(search, warmup, questions)
     ask = _warm_ask(index, settings, questions, warmup)

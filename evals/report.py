@@ -50,6 +50,22 @@ def retrieval_rows(report) -> list[list]:
     return rows
 
 
+def baseline_lines(report) -> list[str]:
+    """The yardsticks run on the same questions (lmc eval --squad), each with our margin over it."""
+    b = report.baselines
+    if not b:
+        return []
+    ours_s1 = report.overall.get("success@1", 0.0)
+    bm25 = b["bm25_paragraphs"]["success@1"]
+    lines = ["Baselines on the same questions:",
+             f"  {'BM25 over paragraphs, Success@1':<46} {bm25:.3f} (ours {ours_s1:.3f}, {ours_s1 - bm25:+.3f})"]
+    if report.answers is not None:
+        ours = report.answers.get("key_accuracy") or 0.0
+        one = b["oneline"]["key_accuracy"]
+        lines.append(f"  {'one-line baseline, answer accuracy':<46} {one:.3f} (ours {ours:.3f}, {ours - one:+.3f})")
+    return lines
+
+
 def answer_lines(report) -> list[str]:
     a = report.answers
     if a is None:
@@ -68,6 +84,8 @@ def text(report, directory: Path | None = None) -> str:
             f"({report.n_questions} in all), top {report.config.get('k')} chunks, "
             f"{report.config.get('n_chunks')} chunks indexed")
     out = [head, format_table(["group", "n", *HEADS], retrieval_rows(report)), "", *answer_lines(report)]
+    if report.baselines:
+        out += ["", *baseline_lines(report)]
     kinds = {f["type"] for f in report.failures}
     counts = ", ".join(f"{sum(f['type'] == t for f in report.failures)} {t}" for t in sorted(kinds)) or "none"
     out.append(f"\nFailures: {counts}" + (f" (see {directory}/report.md)" if directory else ""))
@@ -105,7 +123,8 @@ def markdown(report) -> str:
            f"build {report.config.get('build')}.", "",
            "## Retrieval", "", format_table(["group", "n", *HEADS], retrieval_rows(report), markdown=True),
            "", "## Answers", "", *[line.replace("  ", "- ", 1) if line.startswith("  ") else line
-                                    for line in answer_lines(report)], "", "## Failures", ""]
+                                    for line in answer_lines(report) + baseline_lines(report)], "",
+           "## Failures", ""]
     if not report.failures:
         out.append("None.")
     for f in report.failures:

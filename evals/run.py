@@ -106,13 +106,13 @@ def evaluate(index, questions: list[dict], settings, *, documents=None, weights=
     assistant: what answers the questions (default assistant.answer.Assistant(index, settings)).
     """
     from corpus import load_corpus
-    from index.store import language_weights
+    from index.store import fusion_for
     started = time.perf_counter()
     docs = documents if documents is not None else load_corpus(settings)
     texts = {d.doc_id: d.text for d in docs}
     spans = {q["id"]: locate_evidence(q, texts) for q in questions}
     answerable = [q for q in questions if spans[q["id"]]]
-    weights = weights if weights is not None else language_weights(settings)
+    weights = weights if weights is not None else fusion_for(settings)
     results = _search(index, [q["question"] for q in answerable], k, weights, settings, progress)
     rows, failures, run, qrels = judge(answerable, results, spans, k)
     report = Report(split=split, n_questions=len(questions), n_answerable=len(answerable),
@@ -126,6 +126,27 @@ def evaluate(index, questions: list[dict], settings, *, documents=None, weights=
     else:
         report.answers_note = "answer figures not measured (retrieval only)"
     return report
+
+
+def merge(reports: list[Report], split: str) -> Report:
+    """One report over the questions of several (each fold of a cross-validation, say)."""
+    rows = [r for rep in reports for r in rep.questions]
+    merged = Report(split=split, n_questions=sum(r.n_questions for r in reports),
+                    n_answerable=sum(r.n_answerable for r in reports),
+                    overall=metrics.average([r["figures"] for r in rows]), by_kind=_groups(rows, "kind"),
+                    by_lang=_groups(rows, "lang"), questions=rows,
+                    failures=[f for rep in reports for f in rep.failures],
+                    run=[x for rep in reports for x in rep.run], qrels=[x for rep in reports for x in rep.qrels],
+                    config=dict(reports[0].config) if reports else {},
+                    seconds={k: round(sum(r.seconds.get(k, 0) for r in reports), 2)
+                             for k in ("retrieval", "answers")})
+    answer_rows = [x for rep in reports for x in rep.answer_rows]
+    if answer_rows and all(rep.answers is not None for rep in reports):
+        merged.answers = _answer_summary(answer_rows, merged.seconds.get("answers", 0.0))
+        merged.answer_rows = answer_rows
+    else:
+        merged.answers_note = next((rep.answers_note for rep in reports if rep.answers is None), "")
+    return merged
 
 
 def judge(questions: list[dict], results: list[list], spans: dict, k: int = metrics.K):

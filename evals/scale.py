@@ -255,7 +255,7 @@ def measure_size(n: int, sample: Sample, settings, rng) -> dict:
     from corpus.types import Chunk
     from index.fusion import top
     from index.lexical import LexicalIndex
-    from index.store import Index, language_weights
+    from index.store import Index, fusion_for
     started = time.perf_counter()
     texts = synth_texts(sample.sentences, n, rng)
     t = time.perf_counter()
@@ -273,7 +273,7 @@ def measure_size(n: int, sample: Sample, settings, rng) -> dict:
     chunks = [Chunk(chunk_id=f"s{i // 10}#{i % 10}", doc_id=f"s{i // 10}", text=text, start=0, end=len(text))
               for i, text in enumerate(texts)]
     index = Index(chunks, {}, lexical, dense, {}, _lexicon(settings))
-    weights = language_weights(settings)
+    weights = fusion_for(settings)
     search = lambda q: index.search(q, settings.k, weights=weights(q), candidates=settings.candidates)  # noqa: E731
     _, row["fused_default_threads"] = timed(search, sample.questions)
     with one_thread():

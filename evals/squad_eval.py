@@ -57,6 +57,34 @@ def evaluate_squad(qset: SquadSet, settings, *, answers: bool = True, progress: 
     return report
 
 
+def evaluate_cv(qset: SquadSet, settings, folds_dir: Path, *, progress: bool = False, log=print):
+    """Cross-validated figures: the articles of fold k are answered by the models fitted without
+    them (folds_dir/fold<k>/: fusion.json and answer_model.json, from python -m evals.train
+    --folds-dir), and the folds' reports are merged into one."""
+    from evals.run import evaluate, merge
+    from evals.squad import select_folds
+    from assistant.answer import Assistant
+    index, base = open_squad_index(qset, settings, log=log, progress=progress)
+    reports = []
+    for fold in sorted({q["fold"] for q in qset.questions}):
+        folder = Path(folds_dir) / f"fold{fold}"
+        if not (folder / "answer_model.json").is_file() or not (folder / "fusion.json").is_file():
+            raise ValueError(f"{folder} lacks fusion.json or answer_model.json; "
+                             f"run: python -m evals.train all --folds-dir {folds_dir}")
+        own = dataclasses.replace(base, models_dir=folder)
+        part = select_folds(qset, {fold})
+        log(f"fold {fold}: {len(part.questions)} questions")
+        reports.append(evaluate(index, part.questions, own, documents=qset.documents,
+                                assistant=Assistant(index, own, qset.documents), split=qset.name, progress=progress))
+    report = merge(reports, f"{qset.name} (cross-validated)")
+    report.baselines = baselines(qset, progress)
+    report.config["squad"] = {"name": qset.name, "articles": len(qset.documents), "skipped": qset.skipped,
+                              "folds": sorted({q["fold"] for q in qset.questions}), "cv": str(folds_dir)}
+    if report.answers is not None:
+        report.answers["by_fold"] = _by_fold(report, qset)
+    return report
+
+
 def baselines(qset: SquadSet, progress: bool = False) -> dict:
     """BM25 over paragraphs (Success@1/@5, MRR@10) and the one-line baseline's answer accuracy."""
     from tqdm import tqdm

@@ -10,8 +10,8 @@ Data: the LMC gold set's dev split (never test or holdout) and the SQuAD-format 
 questions over its English articles, two SQuAD 2.0 articles with unanswerable questions, and the
 CMRC 2018 trial set. Each set weighs the same in total, however many questions it has.
 
-Folds are by article (evals.squad.fold_of), never by question; the LMC dev split is in every
-fold's training data (the LMC figures to trust are test and holdout, which nothing here reads).
+Folds are by article (evals.squad.fold_of), never by question; the LMC dev split's folds are its
+five documents (lmc_fold). The LMC figures to trust are test and holdout, which nothing here reads.
 Every fit is deterministic (evals/fit.py): the same data gives the same files.
 """
 
@@ -65,9 +65,9 @@ def load_sets(settings, external: Path, names=None, log=print) -> list[TrainSet]
     from index.store import open_index
     out = []
     if names is None or "lmc-dev" in names:
-        questions = [dict(q, fold=-1, article="lmc") for q in read_questions(QUESTIONS, "dev")]
-        out.append(TrainSet("lmc-dev", questions, load_documents(settings.corpus_dir),
-                            open_index(settings, log=log), settings))
+        docs = load_documents(settings.corpus_dir)
+        questions = [dict(q, fold=lmc_fold(q, docs), article="lmc") for q in read_questions(QUESTIONS, "dev")]
+        out.append(TrainSet("lmc-dev", questions, docs, open_index(settings, log=log), settings))
     for name, (qfile, dfile) in SETS.items():
         if names is not None and name not in names:
             continue
@@ -78,6 +78,16 @@ def load_sets(settings, external: Path, names=None, log=print) -> list[TrainSet]
         index, own = open_squad_index(qset, settings, log=log)
         out.append(TrainSet(name, qset.questions, qset.documents, index, own))
     return out
+
+
+def lmc_fold(q: dict, docs) -> int:
+    """The LMC corpus's own folds are its documents: a question's fold is its first evidence
+    document's place among them (an unanswerable one's, a hash of its id)."""
+    import hashlib
+    ids = sorted(d.doc_id for d in docs)
+    if q.get("evidence"):
+        return ids.index(q["evidence"][0]["doc_id"]) % FOLDS
+    return int(hashlib.sha256(str(q["id"]).encode()).hexdigest(), 16) % FOLDS
 
 
 class Memo:
@@ -176,6 +186,9 @@ def main(argv=None) -> None:
     sets = load_sets(settings, args.external, args.sets.split(",") if args.sets else None, log=log)
     if args.part in ("fusion", "all"):
         train_fusion(sets, args, log)
+    if args.part in ("answers", "all"):
+        from evals.train_answers import train_answers
+        train_answers(sets, args, log)
 
 
 def train_fusion(sets: list[TrainSet], args, log) -> None:
@@ -196,7 +209,7 @@ def train_fusion(sets: list[TrainSet], args, log) -> None:
     if args.cv:
         oof = cross_validate(groups, fit_fusion, lambda gs, m: ranks(gs, m))
         report = {}
-        for name in sorted({g["set"] for g in groups} - {"lmc-dev"}):
+        for name in sorted({g["set"] for g in groups}):
             ids = [g["id"] for g in groups if g["set"] == name]
             report[name] = retrieval_figures(oof, ids)
         print(json.dumps({"fusion_cv": report}, indent=1))

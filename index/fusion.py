@@ -116,7 +116,7 @@ class Fusion:
         return cls(data["weights"], data["version"])
 
 
-@lru_cache(maxsize=1)
-def learned() -> Fusion:
-    """The shipped fusion weights (index/fusion.json)."""
-    return Fusion.read()
+@lru_cache(maxsize=8)
+def learned(path: str | None = None) -> Fusion:
+    """The fusion weights at `path` (default: the shipped index/fusion.json), read once."""
+    return Fusion.read(Path(path) if path else WEIGHTS_FILE)

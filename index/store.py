@@ -282,9 +282,11 @@ def _query_text(query) -> str:
     return query.encode("utf-8", "replace").decode("utf-8")
 
 
-def language_weights(settings):
-    """Fusion weights for a question, by its language (Settings.weights_en / weights_zh)."""
-    return lambda query: settings.weights("zh" if is_chinese(query) else "en")
+def fusion_for(settings):
+    """The learned fusion the search uses: Settings.models_dir's fusion.json, else the shipped one."""
+    from index.fusion import learned
+    folder = getattr(settings, "models_dir", None)
+    return learned(str(folder / "fusion.json") if folder else None)
 
 
 def open_index(settings, *, build_if_needed: bool = True, log=print, progress: bool = True) -> Index:

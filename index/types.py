@@ -10,7 +10,6 @@ from corpus.types import Chunk
 @dataclass(frozen=True, slots=True)
 class Hit:
     chunk: Chunk
-    score: float                 # fused score in [0, 1], plus Settings.source_weight in a named document,
-                                 # minus Settings.year_weight for a passage about other years
+    score: float                 # the fusion's score (index/fusion.py): higher is better
     rank: int                    # 1-based
     legs: dict = field(default_factory=dict, compare=False)   # raw score per leg, for refusal and debugging

@@ -65,10 +65,10 @@ def test_faiss_top_k_equals_brute_force(real_index):
 
 @pytest.mark.model
 def test_save_then_load_gives_identical_hits(real_index, real_settings, tmp_path):
-    from index.store import language_weights
+    from index.store import fusion_for
     real_index.save(tmp_path / "copy")
     loaded = Index.load(tmp_path / "copy")
-    w = language_weights(real_settings)
+    w = fusion_for(real_settings)
     for q in ["Where was the Dali declaration released?", "中老铁路客运量", "136 joint patrols"]:
         a = [(h.chunk, h.score) for h in real_index.search(q, 10, weights=w)]
         b = [(h.chunk, h.score) for h in loaded.search(q, 10, weights=w)]

@@ -90,7 +90,7 @@ def test_lmc_add_then_ask_cites_each_new_document(files, copied_index, tmp_path)
 def test_incremental_add_embeds_only_the_new_chunks_and_matches_a_rebuild(files, copied_index, tmp_path):
     from assistant.library import Upload, add_files
     from corpus import library_dir, load_corpus
-    from index.store import Index, language_weights
+    from index.store import Index, fusion_for
     outcomes, built = add_files([Upload("water-notice.pdf", files["pdf"]), Upload("bamboo.docx", files["docx"])],
                                 copied_index, progress=False, log=lambda m: None)
     new = sum(c.doc_id in ("water-notice.pdf", "bamboo.docx") for c in built.index.chunks)
@@ -101,7 +101,7 @@ def test_incremental_add_embeds_only_the_new_chunks_and_matches_a_rebuild(files,
                                 library_dir=library_dir(copied_index))
     rebuilt = Index.build(load_corpus(fresh), fresh, progress=False)            # every chunk embedded again
     assert rebuilt.meta["embedded"]["dense"]["reused"] == 0 and rebuilt.chunks == built.index.chunks
-    weights = language_weights(copied_index)
+    weights = fusion_for(copied_index)
     for q in ["Where will the Seventh Mekong Water Dialogue be held?", "澜湄竹编学院首批招收了多少学徒?",
               "Where was the 2025 Lancang-Mekong Local Government Cooperation Forum held?", "关累港口岸是什么时候正式对外开放的?"]:
         a, b = (ix.search(q, 10, weights=weights, candidates=copied_index.candidates) for ix in (built.index, rebuilt))

@@ -29,7 +29,7 @@ from assistant.config import Settings
 from assistant.inputs import InputError, read_queries
 from corpus import DEFAULT_CORPUS, CorpusError, corpus_hash, load_documents
 from index import persist
-from index.store import Index, IndexError_, language_weights, open_index
+from index.store import Index, IndexError_, fusion_for, open_index
 
 LMC = str(Path(sys.executable).parent / "lmc")
 FORUM_Q = "Where was the 2025 Lancang-Mekong Local Government Cooperation Forum held?"
@@ -243,7 +243,7 @@ def test_assistant_handles_surrogates_controls_and_long_histories(assistant):
 
 @pytest.mark.model
 def test_index_search_bad_input(real_index, real_settings):
-    w = language_weights(real_settings)
+    w = fusion_for(real_settings)
     assert real_index.search("", 3, weights=w) == [] and real_index.search(" \n ", 3, weights=w) == []
     for k in (0, -1, "5", 2.5, True):
         with pytest.raises(ValueError, match="k must be a whole number"):
@@ -350,7 +350,7 @@ def test_lmc_search_rebuilds_a_damaged_index_and_says_so(real_index, real_settin
     assert done.returncode == 0, done.stderr
     assert "dense.faiss does not match its checksum; building it now." in done.stderr
     hits = json.loads(done.stdout)["hits"]
-    expected = real_index.search(question, 3, weights=language_weights(real_settings))
+    expected = real_index.search(question, 3, weights=fusion_for(real_settings))
     assert [(h["doc_id"], h["start"], h["score"]) for h in hits] == \
            [(h.chunk.doc_id, h.chunk.start, h.score) for h in expected]
     assert "Zaduo County" in hits[0]["text"]
@@ -426,7 +426,7 @@ def test_killing_lmc_index_at_any_point_leaves_the_previous_index(real_index, re
     assert leftover
     loaded = Index.load(ix)
     loaded.dense = {leg: (real_index.dense[leg][0], vectors) for leg, (_, vectors) in loaded.dense.items()}
-    w = language_weights(real_settings)
+    w = fusion_for(real_settings)
     for q in (FORUM_Q, ZH_Q, "136 joint patrols"):
         assert [(h.chunk, h.score) for h in loaded.search(q, 10, weights=w)] == \
                [(h.chunk, h.score) for h in real_index.search(q, 10, weights=w)]

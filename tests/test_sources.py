@@ -81,14 +81,14 @@ def test_rank_lifts_the_named_documents_passages_by_the_source_weight():
 # ---------- the real corpus and models ----------
 @pytest.mark.model
 def test_a_named_source_lifts_its_passages_in_the_product_search(real_index, real_settings):
-    from index.store import language_weights
+    from index.store import fusion_for
     question = "据“一带一路”网的文章,澜湄合作聚焦哪五大优先领域?"
     portal = real_index.named(question)
     assert len(portal) == 1
     top = {}
     for w in (0.0, real_settings.source_weight):
         s = dataclasses.replace(real_settings, source_weight=w)
-        hits = real_index.search_many([question], 3, weights=language_weights(s))[0]
+        hits = real_index.search_many([question], 3, weights=fusion_for(s))[0]
         top[w] = sum(h.chunk.doc_id in portal for h in hits)
     assert top[real_settings.source_weight] > top[0.0]
 

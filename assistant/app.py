@@ -2,7 +2,9 @@
 
     build_app(assistant, settings) -> gr.Blocks      launch(demo, host, port)      serve(settings, ...)
 
-The chat step is a plain function, `chat(assistant, question, turns)`, that tests call directly.
+The chat step is a plain function, `chat(assistant, question, turns)`, that tests call directly; with a
+model answerer (`lmc serve --answerer llm`, or LMC_LLM_URL set) the app gains a switch, and
+`app_llm.chat_stream(llm, question, turns)` streams the model's draft until the checked answer replaces it.
 Endpoints (gradio_client): /ask (question, k, history -> JSON), /chat (the UI step, stateful),
 /open_citation (a ref such as "0:c:1" -> the document viewer's HTML), /evaluate (the Evaluation tab).
 """
@@ -113,8 +115,11 @@ def _guarded(fn):
     return wrapper
 
 
-def build_app(assistant, settings, docs: dict | None = None):
-    """The chat, the sources panel, the document viewer and the Evaluation tab."""
+def build_app(assistant, settings, docs: dict | None = None, llm=None):
+    """The chat, the sources panel, the document viewer and the Evaluation tab.
+
+    llm: the model answerer (assistant.llm_answer.LLMAssistant) or None; with one, a switch chooses it,
+    on at start when settings.answerer is "llm", and /ask uses it then."""
     import gradio as gr
     docs = docs if docs is not None else _load_docs(settings)
     titles = [(d.title, doc_id) for doc_id, d in sorted(docs.items())]
@@ -122,7 +127,11 @@ def build_app(assistant, settings, docs: dict | None = None):
         turns = gr.State([])
         gr.Markdown("## LMC assistant — Lancang-Mekong Cooperation documents, quoted and cited")
         with gr.Tab("Chat"):
-            _chat_tab(gr, assistant, settings, docs, titles, turns)
+            if llm is None:
+                _chat_tab(gr, assistant, settings, docs, titles, turns)
+            else:
+                from assistant.app_llm import chat_tab_with_model
+                chat_tab_with_model(gr, assistant, llm, settings, docs, titles, turns)
         with gr.Tab("Evaluation"):
             from assistant.app_eval import evaluation_tab
             evaluation_tab(gr, _index_of(assistant, settings), settings)
@@ -131,7 +140,8 @@ def build_app(assistant, settings, docs: dict | None = None):
         def ask(question: str, k: int = settings.k, history: list[dict] | None = None) -> dict:
             """Answer one question: {"text" with [n] markers, "refused", "searched_for", "citations"}."""
             question = clean_question(question, settings)
-            answer = assistant.ask(question, _clean_history(history), k=_k(k, settings))
+            answerer = llm if llm is not None and settings.answerer == "llm" else assistant
+            answer = answerer.ask(question, _clean_history(history), k=_k(k, settings))
             return answer_json(answer, docs)
         gr.api(ask, api_name="ask", concurrency_id="assistant")
     return demo
@@ -165,7 +175,7 @@ def _clean_history(history) -> list[dict]:
     return [{"role": m["role"], "content": m["content"]} for m in history]
 
 
-def _chat_layout(gr, settings, titles) -> dict:
+def _chat_layout(gr, settings, titles, model_switch: bool = False) -> dict:
     """The chat tab's components: chat and controls on the left, sources and viewer on the right."""
     c = {}
     with gr.Row(equal_height=False):
@@ -181,6 +191,9 @@ def _chat_layout(gr, settings, titles) -> dict:
                 c["k"] = gr.Slider(1, min(30, settings.max_k), value=settings.k, step=1, label="Passages (k)")
                 c["lang"] = gr.Radio(LANGS, value="any", label="Language of passages")
             c["doc_ids"] = gr.Dropdown(titles, multiselect=True, value=[], label="Only these documents (empty: all)")
+            if model_switch:
+                c["use_llm"] = gr.Checkbox(value=settings.answerer == "llm", elem_id="lmc-llm",
+                                           label="Model answer (each sentence checked against the sentences it cites)")
             gr.Examples(EXAMPLES, inputs=[c["question"]], label="Examples (English and 中文)")
             with gr.Row():
                 c["copy"] = gr.Button("Copy answer with sources", elem_id="lmc-copy", size="sm")
@@ -209,11 +222,15 @@ def _chat_tab(gr, assistant, settings, docs, titles, turns):
                 H.sources_html(answer, len(turns) - 1, docs, settings.closest_shown),
                 H.copy_text(answer, _metas(docs)), "")
 
+    wire_chat(c, respond, [c["question"], turns, c["k"], c["doc_ids"], c["lang"]], turns, docs)
+
+
+def wire_chat(c: dict, respond, inputs: list, turns, docs) -> None:
+    """The chat tab's events: ask (button and Enter), open a citation, copy, clear."""
     @_guarded
     def open_citation(ref, turns):
         return open_ref(ref, turns, docs)
 
-    inputs = [c["question"], turns, c["k"], c["doc_ids"], c["lang"]]
     outputs = [c["chatbot"], turns, c["sources"], c["copy_box"], c["question"]]
     c["send"].click(respond, inputs, outputs, api_name="chat", concurrency_id="assistant")
     c["question"].submit(respond, inputs, outputs, api_name="chat_submit", api_visibility="undocumented",
@@ -271,7 +288,8 @@ def check_address(host: str, port: int) -> None:
 
 
 def serve(settings, host: str = "127.0.0.1", port: int = 7860, log_fn=print) -> None:
-    """Open the index, warm the models, then announce the URL and serve until interrupted."""
+    """Open the index, warm the models, then announce the URL and serve until interrupted (with the model
+    switch when settings.answerer is "llm" or a model URL is configured)."""
     from assistant.answer import Assistant
     from corpus import load_documents
     from index.store import open_index
@@ -281,7 +299,11 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, log_fn=print) -> 
     documents = load_documents(settings.corpus_dir, max_bytes=settings.max_document_bytes)
     assistant = Assistant(index, settings, documents)
     warm(assistant)
-    demo = build_app(assistant, settings, {d.doc_id: d for d in documents})
+    llm = None
+    if settings.answerer == "llm" or settings.llm_url:
+        from assistant.llm_answer import LLMAssistant
+        llm = LLMAssistant(assistant, settings)
+    demo = build_app(assistant, settings, {d.doc_id: d for d in documents}, llm=llm)
     url = launch(demo, host, port, block=False, quiet=True)
     warm_http(url)
     log_fn(f"Ready in {time.perf_counter() - started:.1f} s: {url} (Ctrl+C to stop)")

@@ -47,6 +47,30 @@ index_option = click.option("--index", "index_dir", type=click.Path(file_okay=Fa
                             help="Index folder (default: $LMC_INDEX or .lmc/index).")
 
 
+answerer_option = click.option(
+    "--answerer", type=click.Choice(["extractive", "llm"]), default=None,
+    help="Who writes the answer: the extractive step (default) or a model at $LMC_LLM_URL, whose every "
+         "sentence is checked against the sentences it cites.")
+
+
+def _answerer(assistant, settings, answerer):
+    """The extractive Assistant, or the llm answerer around it (its endpoint checked first, in one line)."""
+    if (answerer or settings.answerer) != "llm":
+        return assistant
+    from assistant.llm_answer import LLMAssistant
+    return LLMAssistant(assistant, settings)
+
+
+def _check_llm(settings, answerer) -> None:
+    """Before loading anything: a missing or bad model URL is a one-line error."""
+    if (answerer or settings.answerer) == "llm":
+        from assistant.llm import Endpoint, LLMFailure
+        try:
+            Endpoint.from_settings(settings).check()
+        except LLMFailure as exc:
+            raise InputError(str(exc)) from None
+
+
 def question_options(command):
     """The options `search` and `ask` share: one question or a JSON-lines batch, k, filters."""
     for option in reversed([
@@ -146,7 +170,8 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
 
 @cli.command()
 @question_options
-def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
+@answerer_option
+def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir, answerer):
     """Answer a question from the documents, quoting and citing them (or say they do not say).
 
     \b
@@ -154,6 +179,7 @@ def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
       lmc ask "Where was the 2025 Lancang-Mekong local government forum held?"
       lmc ask --json "2025年中泰建交几周年?"
       lmc ask --jsonl --queries questions.jsonl
+      LMC_LLM_URL=http://127.0.0.1:8080/v1 lmc ask --answerer llm "Who presided over the 2025 forum?"
     """
     from assistant.answer import Assistant
     from assistant.render import answer_text, ask_dict
@@ -162,9 +188,10 @@ def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
     if question is None and not (jsonl or queries):
         raise InputError('no question given; try: lmc ask "Where was the 2025 forum held?"')
     batch = _batch(question, jsonl, queries, settings)
+    _check_llm(settings, answerer)
     index = _open(settings)
     check_doc_ids(doc_ids, index.documents)
-    assistant = Assistant(index, settings)
+    assistant = _answerer(Assistant(index, settings), settings, answerer)
     kwargs = dict(k=k, doc_ids=set(doc_ids) or None, lang=lang)
     if batch is not None:
         answers = assistant.ask_many([q["question"] for q in batch], [q["history"] for q in batch], **kwargs)
@@ -202,15 +229,17 @@ def _batch(question, jsonl, queries, settings):
               help="Gold questions, JSON lines (default evals/questions.jsonl).")
 @click.option("--no-answers", is_flag=True, help="Retrieval figures only; do not run the assistant.")
 @click.option("--compare", is_flag=True, help="Compare retrieval configurations side by side.")
+@answerer_option
 @corpus_option
 @index_option
-def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, corpus, index_dir):
+def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, answerer, corpus, index_dir):
     """Measure retrieval and answers on the gold questions; write a report folder.
 
     \b
     Examples:
       lmc eval --split test
       lmc eval --split dev --compare
+      LMC_LLM_URL=http://127.0.0.1:8080/v1 lmc eval --split dev --answerer llm
     """
     from evals import report as out
     from evals.gold import HOLDOUT, QUESTIONS
@@ -218,6 +247,7 @@ def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, co
     settings = _settings(corpus, index_dir)
     questions = read_questions(questions_file or (HOLDOUT if split == "holdout" else QUESTIONS), split)
     directory = Path(report_dir) if report_dir else out.DEFAULT_DIR
+    _check_llm(settings, answerer)
     index = _open(settings)
     if compare:
         from corpus import load_documents
@@ -227,7 +257,14 @@ def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, co
         path = cmp.write(rows, split, directory, settings)
         click.echo(json.dumps(rows, indent=1) if as_json else f"{cmp.table(rows)}\n\nWritten to {path}")
         return
-    result = evaluate(index, questions, settings, answers=not no_answers, split=split, progress=True)
+    llm = None
+    if (answerer or settings.answerer) == "llm" and not no_answers:
+        from assistant.answer import Assistant
+        llm = _answerer(Assistant(index, settings), settings, "llm")
+    result = evaluate(index, questions, settings, answers=not no_answers, split=split, progress=True,
+                      assistant=llm)
+    if llm is not None and result.answers is not None:
+        result.answers["llm"] = llm.stats.as_dict()
     out.write(result, directory)
     click.echo(json.dumps(out.as_json(result, directory), ensure_ascii=False, indent=1) if as_json
                else out.text(result, directory))
@@ -238,17 +275,21 @@ def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, co
               help="Address to bind (loopback only by default; 0.0.0.0 exposes the app to the network).")
 @click.option("--port", type=click.IntRange(1, 65535), default=Settings.port, show_default=True,
               help="Port to serve on.")
+@answerer_option
 @corpus_option
 @index_option
-def serve(host, port, corpus, index_dir):
+def serve(host, port, answerer, corpus, index_dir):
     """Run the chat app: load the index, warm the models, then print the URL.
 
     \b
-    Example:
+    Examples:
       lmc serve --port 7860
+      LMC_LLM_URL=http://127.0.0.1:8080/v1 lmc serve --answerer llm
     """
     from assistant.app import serve as serve_app
-    serve_app(_settings(corpus, index_dir), host, port, log_fn=_log)
+    settings = _settings(corpus, index_dir, answerer=answerer)
+    _check_llm(settings, answerer)
+    serve_app(settings, host, port, log_fn=_log)
 
 
 @cli.command()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 KINDS = ("config", "down", "status", "busy", "timeout", "cut", "malformed", "empty")
+STOP = ("<<<", ">>>", "\nQuestion:")     # a model that starts to write another prompt has finished its answer
 
 
 class LLMFailure(Exception):
@@ -84,7 +85,7 @@ def stream_chat(endpoint: Endpoint, messages: list[dict], deadline: float | None
     got, finished, stream = False, False, None
     try:
         model = endpoint.model or _first_model(api)
-        stream = api.chat.completions.create(model=model, messages=messages, stream=True,
+        stream = api.chat.completions.create(model=model, messages=messages, stream=True, stop=list(STOP),
                                              max_tokens=endpoint.max_tokens, temperature=endpoint.temperature)
         for chunk in stream:
             if time.monotonic() > deadline:

@@ -243,6 +243,7 @@ class LLMAssistant:
     def _trace(self, base: Answer, units: list[Unit], reply: str, checks: list[dict], outcome: str) -> None:
         if self.traces is not None:
             self.traces.append({"question": base.question, "searched_for": base.searched_for, "lang": base.lang,
+                                "extractive": base.text,
                                 "units": [{"n": u.n, "doc_id": u.sentence.doc_id, "start": u.sentence.start,
                                            "text": u.sentence.text, "support": u.support} for u in units],
                                 "reply": reply, "checks": checks, "outcome": outcome})

@@ -97,8 +97,11 @@ class Settings:
     llm_passages: int = 4                     # retrieved passages whose sentences are numbered for the model
     llm_prompt_tokens: int = 700              # ... up to this many tokens of sentences (grounding.tokens)
     llm_max_sentences: int = 4                # verified model sentences shown at most
-    llm_min_overlap: float = 0.5              # a model sentence's content words found in what it cites (dev)
-    llm_min_similarity: float = 0.5           # ... or, across languages, its USE cosine to what it cites (dev)
+    llm_min_overlap: float = 0.7              # share of a model sentence's content terms found in what it cites,
+    llm_max_new_terms: int | None = 3         # and at most this many not found: the loosest setting at which dev's
+                                              # wrong citations are accepted least (python -m evals.llm_tune; docs/llm.md)
+    llm_min_similarity: float = 0.5           # across languages, the USE cosine instead (dev: too few such sentences
+                                              # to choose; 0.3-0.7 alike)
     llm_min_score: float = 0.5                # the learned answer scorer's floor, once one is wired in
     # limits
     max_question_chars: int = 2000

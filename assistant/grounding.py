@@ -3,23 +3,21 @@
     units = number_sentences(table, chunks, lang, titles, budget)   # the passages' sentences, numbered 1..n
     messages = prompt(question, units, lang)                         # the Chat Completions messages
     reply = parse(text)                                              # Reply(claims, says_unanswered)
-    Checker.from_settings(settings).problems(claim, units, lang)    # why a claim may not be shown ([] if it may)
+
+Whether the cited sentences support a claim is assistant/support.py's question.
 
 Document text is untrusted input to the model: it goes between delimiters, stripped of anything that
 could pass for a delimiter or a citation marker, under a system message that says it is data. The
-real defence is the check: a claim is shown only when every sentence it cites exists and supports it
-(its numbers, dates, names and quotations appear there, its words overlap, it is in the question's
-language, and no cited sentence is an instruction to the model).
+real defence is the check (support.py): a claim is shown only when the sentences it cites support it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from corpus.lang import HAN, is_chinese
-from assistant.sentences import Sentence, terms
+from corpus.lang import HAN
+from assistant.sentences import Sentence
 
 UNANSWERED = "NOT IN THE DOCUMENTS"
 LANGUAGE = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
@@ -140,6 +138,7 @@ class Reply:
 
 
 MARKER = re.compile(r"[\[【]\s*(?:S|s|#|sentences?\s*)?\d+(?:\s*(?:[,，、;；]|and|-|–|\]\s*\[)\s*(?:S|s|#)?\d+)*\s*[\]】]")
+LEADING = re.compile(r"(?:\s*" + MARKER.pattern + r")+")
 END = re.compile(r"[.!?。！？]+[\"”’'）)]*")
 ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|No|Prof|Gen|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|"
                           r"vs|etc|e\.g|i\.e)|\b[A-Z])\.$")
@@ -151,9 +150,13 @@ REFUSING = re.compile(r"not in the documents|\b(?:do|does|did)(?: not|n't) (?:co
 
 def parse(text: str) -> Reply:
     """The model's reply as claims (its sentences with the sentence numbers each cites)."""
-    claims = []
+    claims: list[Claim] = []
     for line in (text or "").splitlines():
         line = BULLET.sub("", line).strip()
+        lead = LEADING.match(line)
+        if lead and claims and not claims[-1].cited:         # "… Asia.\n[4] It …": [4] ends the line before
+            claims[-1] = Claim(claims[-1].text, tuple(_numbers_in(lead.group())))
+            line = line[lead.end():].strip()
         for piece in _split(line):
             cited: list[int] = []
             for m in MARKER.finditer(piece):
@@ -191,107 +194,3 @@ def _split(line: str) -> list[str]:
         start = end
     rest = line[start:].strip()
     return [p for p in out + [rest] if p]
-
-
-# ---------- checking a claim ----------
-MONTHS = "January February March April May June July August September October November December".split()
-MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r")\b")
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:\s?(?:st|nd|rd|th)\b)?")
-QUOTED = re.compile(r"[\"“「『‘]([^\"“”「」『』‘’]{8,})[\"”」』’]")
-CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z0-9]|\b[A-Z]\b")
-COMMON = frozenset("""a an the in on at it its this that these those they he she we i you our their his her
-according however also and but as for from by with both each there to of after before during since under
-among between yes no some many all while when where which who what how why over about than then thus
-further furthermore moreover meanwhile overall finally other another such""".split())
-
-
-def numbers(text: str) -> set[str]:
-    """Numbers a text states: 1,200 -> 1200; 8th, eighth, 第八次 -> 8th; August -> 8 (a month); 12月 -> 12."""
-    out = set()
-    for m in NUMBER.finditer(text):
-        raw = m.group().replace(" ", "")
-        digits = re.sub(r"(?<=\d),(?=\d{3}\b)", "", re.sub(r"(?:st|nd|rd|th)$", "", raw))
-        out.add(f"{digits}th" if raw[-2:] in ("st", "nd", "rd", "th") else digits)
-    out.update(t for t in terms(text) if re.fullmatch(r"\d+th", t))
-    out.update(str(MONTHS.index(m) + 1) for m in MONTH.findall(text))
-    return out
-
-
-def _supported_number(n: str, support: set[str]) -> bool:
-    return n in support or (n.endswith("th") and n[:-2] in support) or f"{n}th" in support
-
-
-def lowercase_words(texts) -> frozenset[str]:
-    """Words that occur in lower case somewhere in `texts` (so, capitalised, they are not names), with COMMON."""
-    return COMMON | frozenset(w for text in texts for w in re.findall(r"\b[a-z][a-z'’-]+\b", text))
-
-
-@dataclass(frozen=True)
-class Checker:
-    """The checks a model sentence must pass, with their thresholds (Settings.llm_min_*).
-
-    similarity(a, b) -> the multilingual cosine of two texts, used when a claim and what it cites share
-    no language; scorer(question, [cited sentence texts]) -> score: the learned answer scorer's hook.
-    common: words that, capitalised, are not names (lowercase_words of the corpus)."""
-    min_overlap: float = 0.5
-    min_similarity: float = 0.5
-    min_score: float = 0.5
-    common: frozenset = COMMON
-    similarity: Callable[[str, str], float] | None = None
-    scorer: Callable[[str, list[str]], float] | None = None
-
-    @classmethod
-    def from_settings(cls, settings, **kw) -> "Checker":
-        return cls(settings.llm_min_overlap, settings.llm_min_similarity, settings.llm_min_score, **kw)
-
-    def names(self, text: str) -> set[str]:
-        """Capitalised words and acronyms that are names: not months, not words the corpus writes in lower case."""
-        return {w for w in CAPITALISED.findall(text) if w.lower() not in self.common and w not in MONTHS}
-
-    def problems(self, claim: Claim, units: dict[int, Unit], lang: str, question: str = "") -> list[str]:
-        """Why this claim may not be shown (an empty list when it may)."""
-        if not claim.cited:
-            return ["cites no sentence"]
-        missing = [n for n in claim.cited if n not in units]
-        if missing:
-            return [f"cites sentence {missing[0]}, which does not exist"]
-        cited = [units[n] for n in claim.cited]
-        if any(u.instruction for u in cited):
-            return ["cites an instruction found in a document"]
-        if is_chinese(claim.text) != (lang == "zh"):
-            return ["is not in the question's language"]
-        support = "\n".join(u.support for u in cited)
-        have, low = numbers(support), support.casefold()
-        flat = " ".join(low.split())
-        out = [f"states {n}, which the cited sentences do not" for n in sorted(numbers(claim.text))
-               if not _supported_number(n, have)]
-        out += [f"names {w}, which the cited sentences do not" for w in sorted(self.names(claim.text))
-                if w.casefold() not in low]
-        out += ["quotes words that the cited sentences do not hold" for q in QUOTED.findall(claim.text)
-                if " ".join(q.casefold().split()) not in flat]
-        if not out:
-            out += self._meaning(claim, cited, support)
-        if not out and self.scorer is not None and \
-                self.scorer(question, [u.sentence.text for u in cited]) < self.min_score:
-            out.append("the answer scorer does not find it supported")
-        return out
-
-    def _meaning(self, claim: Claim, cited: list[Unit], support: str) -> list[str]:
-        if not terms(claim.text):
-            return ["says nothing that can be checked"]
-        zh = is_chinese(claim.text)
-        same_language = any(is_chinese(line) == zh for line in support.splitlines() if line.strip())
-        if not same_language:
-            if self.similarity is None:
-                return ["is in another language than what it cites"]
-            best = max(self.similarity(claim.text, u.support) for u in cited)
-            return [] if best >= self.min_similarity else ["shares too little meaning with what it cites"]
-        return [] if overlap(claim.text, support) >= self.min_overlap else ["shares too few words with what it cites"]
-
-
-def overlap(claim_text: str, support: str) -> float:
-    """Share of the claim's content terms (stemmed words, Chinese bigrams) that the support holds."""
-    mine = set(terms(claim_text))
-    if not mine:
-        return 0.0
-    return len(mine & set(terms(support))) / len(mine)

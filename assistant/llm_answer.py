@@ -8,7 +8,7 @@ Steps: the extractive answer first (it condenses a follow-up, retrieves, and is 
 when it refuses, the refusal stands and the model is not asked. Otherwise the sentences of its cited
 passages and of the top retrieved passages are numbered (grounding.number_sentences), the model is
 asked (llm.stream_chat), and each sentence of its reply is checked against the sentences it cites
-(grounding.Checker). A sentence that fails is dropped and counted. When none survives, when the model
+(support.Checker). A sentence that fails is dropped and counted. When none survives, when the model
 says the passages do not answer, or when the server fails in any way, the extractive answer is shown
 with a one-line note saying why.
 """
@@ -21,7 +21,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from assistant.grounding import UNANSWERED, Checker, Claim, Unit, lowercase_words, number_sentences, parse, prompt, unit
+from assistant.grounding import UNANSWERED, Claim, Unit, number_sentences, parse, prompt, unit
+from assistant.support import Checker, kind_of, lowercase_words
 from assistant.llm import Endpoint, LLMFailure, stream_chat
 from assistant.types import Answer, Citation
 
@@ -150,7 +151,7 @@ class LLMAssistant:
             why = self.checker.problems(claim, by_n, base.lang, base.searched_for or base.question)
             checks.append({"text": claim.text, "cited": list(claim.cited), "problems": why})
             if why:
-                self.stats.drop_reasons[why[0].split(",")[0]] += 1
+                self.stats.drop_reasons[kind_of(why[0])] += 1
             elif claim.text not in {c.text for c in kept}:
                 kept.append(claim)
         self.stats.sentences += len(claims)

@@ -18,7 +18,8 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.config import Settings
-from assistant.grounding import Checker, Claim, number_sentences, parse, prompt
+from assistant.grounding import Claim, number_sentences, parse, prompt
+from assistant.support import Checker
 from assistant.llm import Endpoint, LLMFailure
 from assistant.llm_answer import LLMAssistant
 from assistant.sentences import SentenceTable
@@ -90,6 +91,9 @@ def test_parse_gives_each_sentence_its_markers():
         ("A bullet", (1,)), ("论坛在大理举行。", (2,)), ("Mr. Wang spoke.", (1, 2, 3))]
     assert not reply.says_unanswered
     assert parse("NOT IN THE DOCUMENTS").says_unanswered and parse("文中没有提到这一点。").says_unanswered
+    moved = parse("It was held in Dali.\n[2] Xu Hao presided. [3]\n[4] It rained.")     # a marker that opens a line
+    assert [(c.text, c.cited) for c in moved.claims] == [("It was held in Dali.", (2,)), ("Xu Hao presided.", (3,)),
+                                                          ("It rained.", (4,))]
 
 
 def test_the_prompt_numbers_sentences_and_delimits_document_text_as_data():
@@ -139,6 +143,25 @@ def test_a_claim_is_kept_only_when_what_it_cites_supports_it(units, claim, cites
     why = Checker(common=frozenset({"forum", "more", "the", "it", "report"})).problems(
         Claim(claim, (n_of(units, cites),)), units, "en")
     assert (why == []) if problem is None else any(problem in w for w in why), why
+
+
+def test_a_multi_word_name_must_appear_whole_and_every_citation_must_bear_on_the_claim(units):
+    checker = Checker(common=frozenset({"forum", "the", "deputy", "governor", "province", "opening"}))
+    xu = n_of(units, "Xu Hao")
+    assert checker.problems(Claim("Xu Hao, Deputy Governor of Yunnan Province, presided.", (xu,)), units, "en") == []
+    assert checker.problems(Claim("Xu Hao, Governor of Yunnan, presided.", (xu,)), units, "en") == []
+    assert checker.problems(Claim("Xu Hao of Yunnan Provincial Government presided.", (xu,)), units, "en") == [
+        "names Yunnan Provincial Government, which the cited sentences do not"]
+    rail = n_of(units, "China-Laos Railway")
+    assert checker.problems(Claim("Xu Hao presided over the opening ceremony.", (xu, rail)), units, "en") == [
+        f"cites sentence {rail}, which shares no word with it"]
+
+
+def test_at_most_max_new_content_terms_may_be_missing_from_what_a_claim_cites(units):
+    claim = Claim("Xu Hao presided over the opening ceremony with joy, pomp and song.", (n_of(units, "Xu Hao"),))
+    assert Checker(min_overlap=0.5).problems(claim, units, "en") == []                 # 6 of 9 terms found
+    assert Checker(min_overlap=0.5, max_new=2).problems(claim, units, "en") == [
+        "adds words that what it cites does not hold"]
 
 
 def test_a_citation_of_a_sentence_that_does_not_exist_is_refused(units):

@@ -237,6 +237,9 @@ class LLMAssistant:
         if "multilingual" not in dense:
             return 0.0
         missing = [t for t in (a, b) if t not in self._vectors]
+        if len(self._vectors) > 10_000:                  # a long-running app: keep the cache bounded
+            self._vectors.clear()
+            missing = [a, b]
         if missing:
             self._vectors.update(zip(missing, dense["multilingual"][0].encode(missing)))
         return float(self._vectors[a] @ self._vectors[b])

@@ -102,10 +102,30 @@ def sweep(llm, rows: list[dict]) -> tuple[list[list], list[list]]:
                 share(correct, answerable)]
 
     base = llm.checker
+    summary(prepared, base)
     by_overlap = [[t, "-" if n is None else n, *measure(dataclasses.replace(base, min_overlap=t, max_new=n))]
                   for t in OVERLAPS for n in MAX_NEW]
     by_similarity = [[u, *measure(dataclasses.replace(base, min_similarity=u))] for u in SIMILARITIES]
     return by_overlap, by_similarity
+
+
+def summary(prepared, checker) -> None:
+    """What the answerer would have shown at the current Settings: model answers, drops and fallbacks."""
+    from collections import Counter
+    outcomes, sentences, dropped = Counter(), 0, 0
+    for r, units, claims, unanswered, _ in prepared:
+        if r["trace"] is None:
+            continue
+        if units is None:
+            outcomes[r["trace"]["outcome"]] += 1
+            continue
+        bad = sum(bool(checker.problems(c, units, r["trace"]["lang"])) for c in claims)
+        sentences, dropped = sentences + len(claims), dropped + bad
+        outcomes["unanswered" if unanswered else "model answer" if bad < len(claims) else
+                 "unverified" if claims else "empty"] += 1
+    print(f"At the current Settings (min overlap {checker.min_overlap}, max new {checker.max_new}): "
+          f"{sum(outcomes.values())} questions put to the model, {sentences} sentences, {dropped} dropped "
+          f"({dropped / max(sentences, 1):.3f}); outcomes {dict(outcomes.most_common())}.\n")
 
 
 def main(argv=None) -> None:

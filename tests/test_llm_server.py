@@ -88,6 +88,19 @@ def test_whatever_the_real_model_writes_only_checked_sentences_are_shown(assista
     assert not set(stats.fallbacks) & {"down", "status", "busy", "timeout", "cut", "malformed"}, stats.fallbacks
 
 
+def test_a_follow_up_is_condensed_for_the_model_and_says_what_was_searched(assistant):
+    history = [{"role": "user", "content": "Where was the 2025 Lancang-Mekong Local Government Cooperation Forum held?"},
+               {"role": "assistant", "content": "In Dali. [1]"}]
+    with FakeLLM(lambda a: f"Xu Hao presided over the opening ceremony. [{a.find('Xu Hao')}]") as server:
+        llm = LLMAssistant(assistant, dataclasses.replace(assistant.settings, llm_url=server.url))
+        answer = llm.ask("Who presided over its opening ceremony?", history)
+        asked = server.requests[0]["body"]["messages"][-1]["content"]
+    searched = assistant.ask("Who presided over its opening ceremony?", history).searched_for
+    assert searched != "Who presided over its opening ceremony?" and f"Question: {searched}" in asked
+    assert answer.searched_for == searched and answer.text == "Xu Hao presided over the opening ceremony. [1]"
+    assert "Xu Hao" in answer.citations[0].quote
+
+
 HOSTILE_ID = "zz_ferry_notice.txt"
 HOSTILE_TEXT = """Mekong Ferry Notice
 The Mekong ferry between Chiang Saen and Houayxay runs every morning at eight.

@@ -61,9 +61,10 @@ def _answerer(assistant, settings, answerer):
     return LLMAssistant(assistant, settings)
 
 
-def _check_llm(settings, answerer) -> None:
-    """Before loading anything: a missing or bad model URL is a one-line error."""
-    if (answerer or settings.answerer) == "llm":
+def _check_llm(settings, answerer, switch: bool = False) -> None:
+    """Before loading anything: a missing or bad model URL is a one-line error when the llm answerer is
+    chosen (or, for the app, when a URL is set: the app then offers the switch)."""
+    if (answerer or settings.answerer) == "llm" or (switch and settings.llm_url):
         from assistant.llm import Endpoint, LLMFailure
         try:
             Endpoint.from_settings(settings).check()
@@ -288,7 +289,7 @@ def serve(host, port, answerer, corpus, index_dir):
     """
     from assistant.app import serve as serve_app
     settings = _settings(corpus, index_dir, answerer=answerer)
-    _check_llm(settings, answerer)
+    _check_llm(settings, answerer, switch=True)
     serve_app(settings, host, port, log_fn=_log)
 
 

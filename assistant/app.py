@@ -2,7 +2,9 @@
 
     build_app(assistant, settings) -> gr.Blocks      launch(demo, host, port)      serve(settings, ...)
 
-The chat step is a plain function, `chat(assistant, question, turns)`, that tests call directly.
+The chat step is a plain function, `chat(assistant, question, turns)`, that tests call directly; with a
+model answerer (`lmc serve --answerer llm`, or LMC_LLM_URL set) the app gains a switch, and
+`app_llm.chat_stream(llm, question, turns)` streams the model's draft until the checked answer replaces it.
 Endpoints (gradio_client): /ask (question, k, history -> JSON), /chat (the UI step, stateful),
 /open_citation (a ref such as "0:c:1" -> the document viewer's HTML), /evaluate (the Evaluation tab),
 /add_documents, /remove_document and /list_documents (the Documents tab, assistant/app_library.py).
@@ -67,6 +69,7 @@ class Live:
 
     def __init__(self, assistant, docs: dict):
         self.state = (assistant, docs)
+        self.on_swap: list = []          # called with the new Assistant after each swap
 
     @property
     def assistant(self):
@@ -78,6 +81,8 @@ class Live:
 
     def swap(self, assistant, docs: dict) -> None:
         self.state = (assistant, docs)
+        for call in self.on_swap:
+            call(assistant)
 
 
 def open_ref(ref: str, turns: list[dict], docs: dict) -> str:
@@ -139,15 +144,23 @@ def _guarded(fn):
     return wrapper
 
 
-def build_app(assistant, settings, docs: dict | None = None):
-    """The chat, the sources panel, the document viewer, the Documents tab and the Evaluation tab."""
+def build_app(assistant, settings, docs: dict | None = None, llm=None):
+    """The chat, the sources panel, the document viewer, the Documents tab and the Evaluation tab.
+
+    llm: the model answerer (assistant.llm_answer.LLMAssistant) or None; with one, a switch chooses it,
+    on at start when settings.answerer is "llm", and /ask uses it then."""
     import gradio as gr
     live = Live(assistant, docs if docs is not None else _load_docs(settings))
     with gr.Blocks(title="LMC assistant", analytics_enabled=False) as demo:
         turns = gr.State([])
         gr.Markdown("## LMC assistant — Lancang-Mekong Cooperation documents, quoted and cited")
         with gr.Tab("Chat"):
-            doc_filter = _chat_tab(gr, live, settings, turns)
+            if llm is None:
+                doc_filter = _chat_tab(gr, live, settings, turns)
+            else:
+                from assistant.app_llm import chat_tab_with_model
+                live.on_swap.append(llm.rebind)           # a document added: the model answers from it too
+                doc_filter = chat_tab_with_model(gr, live, llm, settings, turns)
         with gr.Tab("Documents"):
             from assistant.app_library import documents_tab
             documents_tab(gr, live, settings, doc_filter)
@@ -160,7 +173,8 @@ def build_app(assistant, settings, docs: dict | None = None):
             """Answer one question: {"text" with [n] markers, "refused", "searched_for", "citations"}."""
             question = clean_question(question, settings)
             assistant, docs = live.state
-            answer = assistant.ask(question, _clean_history(history), k=_k(k, settings))
+            answerer = llm if llm is not None and settings.answerer == "llm" else assistant
+            answer = answerer.ask(question, _clean_history(history), k=_k(k, settings))
             return answer_json(answer, docs)
         gr.api(ask, api_name="ask", concurrency_id="assistant")
     return demo
@@ -194,7 +208,7 @@ def _clean_history(history) -> list[dict]:
     return [{"role": m["role"], "content": m["content"]} for m in history]
 
 
-def _chat_layout(gr, settings, titles) -> dict:
+def _chat_layout(gr, settings, titles, model_switch: bool = False) -> dict:
     """The chat tab's components: chat and controls on the left, sources and viewer on the right."""
     c = {}
     with gr.Row(equal_height=False):
@@ -210,6 +224,9 @@ def _chat_layout(gr, settings, titles) -> dict:
                 c["k"] = gr.Slider(1, min(30, settings.max_k), value=settings.k, step=1, label="Passages (k)")
                 c["lang"] = gr.Radio(LANGS, value="any", label="Language of passages")
             c["doc_ids"] = gr.Dropdown(titles, multiselect=True, value=[], label="Only these documents (empty: all)")
+            if model_switch:
+                c["use_llm"] = gr.Checkbox(value=settings.answerer == "llm", elem_id="lmc-llm",
+                                           label="Model answer (each sentence checked against the sentences it cites)")
             gr.Examples(EXAMPLES, inputs=[c["question"]], label="Examples (English and 中文)")
             with gr.Row():
                 c["copy"] = gr.Button("Copy answer with sources", elem_id="lmc-copy", size="sm")
@@ -245,11 +262,15 @@ def _chat_tab(gr, live, settings, turns):
                 H.sources_html(answer, len(turns) - 1, docs, settings.closest_shown),
                 H.copy_text(answer, _metas(docs)), "")
 
+    return wire_chat(c, respond, [c["question"], turns, c["k"], c["doc_ids"], c["lang"]], turns, live)
+
+
+def wire_chat(c: dict, respond, inputs: list, turns, live):
+    """The chat tab's events: ask (button and Enter), open a citation, copy, clear."""
     @_guarded
     def open_citation(ref, turns):
         return open_ref(ref, turns, live.docs)
 
-    inputs = [c["question"], turns, c["k"], c["doc_ids"], c["lang"]]
     outputs = [c["chatbot"], turns, c["sources"], c["copy_box"], c["question"]]
     c["send"].click(respond, inputs, outputs, api_name="chat", concurrency_id="assistant")
     c["question"].submit(respond, inputs, outputs, api_name="chat_submit", api_visibility="undocumented",
@@ -308,7 +329,8 @@ def check_address(host: str, port: int) -> None:
 
 
 def serve(settings, host: str = "127.0.0.1", port: int = 7860, log_fn=print) -> None:
-    """Open the index, warm the models, then announce the URL and serve until interrupted."""
+    """Open the index, warm the models, then announce the URL and serve until interrupted (with the model
+    switch when settings.answerer is "llm" or a model URL is configured)."""
     from assistant.answer import Assistant
     from corpus import load_corpus
     from index.store import open_index
@@ -318,7 +340,11 @@ def serve(settings, host: str = "127.0.0.1", port: int = 7860, log_fn=print) -> 
     documents = load_corpus(settings)
     assistant = Assistant(index, settings, documents)
     warm(assistant)
-    demo = build_app(assistant, settings, {d.doc_id: d for d in documents})
+    llm = None
+    if settings.answerer == "llm" or settings.llm_url:
+        from assistant.llm_answer import LLMAssistant
+        llm = LLMAssistant(assistant, settings)
+    demo = build_app(assistant, settings, {d.doc_id: d for d in documents}, llm=llm)
     url = launch(demo, host, port, block=False, quiet=True)
     warm_http(url)
     log_fn(f"Ready in {time.perf_counter() - started:.1f} s: {url} (Ctrl+C to stop)")

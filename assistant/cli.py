@@ -48,6 +48,31 @@ index_option = click.option("--index", "index_dir", type=click.Path(file_okay=Fa
                             help="Index folder (default: $LMC_INDEX or .lmc/index).")
 
 
+answerer_option = click.option(
+    "--answerer", type=click.Choice(["extractive", "llm"]), default=None,
+    help="Who writes the answer: the extractive step (default) or a model at $LMC_LLM_URL, whose every "
+         "sentence is checked against the sentences it cites.")
+
+
+def _answerer(assistant, settings, answerer):
+    """The extractive Assistant, or the llm answerer around it (its endpoint checked first, in one line)."""
+    if (answerer or settings.answerer) != "llm":
+        return assistant
+    from assistant.llm_answer import LLMAssistant
+    return LLMAssistant(assistant, settings)
+
+
+def _check_llm(settings, answerer, switch: bool = False) -> None:
+    """Before loading anything: a missing or bad model URL is a one-line error when the llm answerer is
+    chosen (or, for the app, when a URL is set: the app then offers the switch)."""
+    if (answerer or settings.answerer) == "llm" or (switch and settings.llm_url):
+        from assistant.llm import Endpoint, LLMFailure
+        try:
+            Endpoint.from_settings(settings).check()
+        except LLMFailure as exc:
+            raise InputError(str(exc)) from None
+
+
 def question_options(command):
     """The options `search` and `ask` share: one question or a JSON-lines batch, k, filters."""
     for option in reversed([
@@ -137,7 +162,8 @@ def search(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_di
 
 @cli.command()
 @question_options
-def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
+@answerer_option
+def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir, answerer):
     """Answer a question from the documents, quoting and citing them (or say they do not say).
 
     \b
@@ -145,6 +171,7 @@ def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
       lmc ask "Where was the 2025 Lancang-Mekong local government forum held?"
       lmc ask --json "2025年中泰建交几周年?"
       lmc ask --jsonl --queries questions.jsonl
+      LMC_LLM_URL=http://127.0.0.1:8080/v1 lmc ask --answerer llm "Who presided over the 2025 forum?"
     """
     from assistant.answer import Assistant
     from assistant.render import answer_text, ask_dict
@@ -153,10 +180,11 @@ def ask(question, k, as_json, jsonl, queries, doc_ids, lang, corpus, index_dir):
     if question is None and not (jsonl or queries):
         raise InputError('no question given; try: lmc ask "Where was the 2025 forum held?"')
     batch = _batch(question, jsonl, queries, settings)
+    _check_llm(settings, answerer)
     index = _open(settings)
     check_doc_ids(doc_ids, index.documents)
     from corpus import load_corpus
-    assistant = Assistant(index, settings, load_corpus(settings))
+    assistant = _answerer(Assistant(index, settings, load_corpus(settings)), settings, answerer)
     kwargs = dict(k=k, doc_ids=set(doc_ids) or None, lang=lang)
     if batch is not None:
         answers = assistant.ask_many([q["question"] for q in batch], [q["history"] for q in batch], **kwargs)
@@ -202,10 +230,11 @@ def _batch(question, jsonl, queries, settings):
 @click.option("--cv", "cv_dir", type=click.Path(file_okay=False), default=None,
               help="With --squad: answer each fold's articles with the models fitted without them "
                    "(folders fold0..fold4 from python -m evals.train all --folds-dir DIR).")
+@answerer_option
 @corpus_option
 @index_option
 def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, squad_file, docs_file, folds,
-             cv_dir, corpus, index_dir):
+             cv_dir, answerer, corpus, index_dir):
     """Measure retrieval and answers on the gold questions (or a SQuAD-format set); write a report folder.
 
     \b
@@ -213,14 +242,17 @@ def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, sq
       lmc eval --split test
       lmc eval --squad ../shared/external/xquad.en.dev.json
       lmc eval --split dev --compare
+      LMC_LLM_URL=http://127.0.0.1:8080/v1 lmc eval --split dev --answerer llm
     """
     from evals import report as out
     from evals.gold import HOLDOUT, QUESTIONS
     from evals.run import evaluate, read_questions
     settings = _settings(corpus, index_dir)
     directory = Path(report_dir) if report_dir else out.DEFAULT_DIR
+    _check_llm(settings, answerer)
+    use_llm = (answerer or settings.answerer) == "llm" and not no_answers
     if squad_file or docs_file or folds or cv_dir:
-        _eval_squad(settings, squad_file, docs_file, folds, cv_dir, no_answers, as_json, directory)
+        _eval_squad(settings, squad_file, docs_file, folds, cv_dir, no_answers, use_llm, as_json, directory)
         return
     questions = read_questions(questions_file or (HOLDOUT if split == "holdout" else QUESTIONS), split)
     index = _open(settings)
@@ -232,13 +264,21 @@ def eval_cmd(split, as_json, report_dir, questions_file, no_answers, compare, sq
         path = cmp.write(rows, split, directory, settings)
         click.echo(json.dumps(rows, indent=1) if as_json else f"{cmp.table(rows)}\n\nWritten to {path}")
         return
-    result = evaluate(index, questions, settings, answers=not no_answers, split=split, progress=True)
+    llm = None
+    if use_llm:
+        from assistant.answer import Assistant
+        from corpus import load_corpus
+        llm = _answerer(Assistant(index, settings, load_corpus(settings)), settings, "llm")
+    result = evaluate(index, questions, settings, answers=not no_answers, split=split, progress=True,
+                      assistant=llm)
+    if llm is not None and result.answers is not None:
+        result.answers["llm"] = llm.stats.as_dict()
     out.write(result, directory)
     click.echo(json.dumps(out.as_json(result, directory), ensure_ascii=False, indent=1) if as_json
                else out.text(result, directory))
 
 
-def _eval_squad(settings, squad_file, docs_file, folds, cv_dir, no_answers, as_json, directory) -> None:
+def _eval_squad(settings, squad_file, docs_file, folds, cv_dir, no_answers, use_llm, as_json, directory) -> None:
     from evals import report as out
     from evals.squad import FOLDS, load_squad, select_folds
     from evals.squad_eval import evaluate_cv, evaluate_squad
@@ -253,12 +293,17 @@ def _eval_squad(settings, squad_file, docs_file, folds, cv_dir, no_answers, as_j
         if not wanted or not wanted <= set(range(FOLDS)):
             raise InputError(f"--folds takes numbers from 0 to {FOLDS - 1} (got {folds!r})")
     qset = select_folds(load_squad(squad_file, docs_file), wanted)
+    made = []
+    wrap = (lambda a: made.append(_answerer(a, settings, "llm")) or made[-1]) if use_llm else None
     if cv_dir:
         if no_answers:
             raise InputError("--cv measures the answers; leave out --no-answers")
-        result = evaluate_cv(qset, settings, Path(cv_dir), progress=True, log=_log)
+        result = evaluate_cv(qset, settings, Path(cv_dir), progress=True, log=_log, wrap=wrap)
     else:
-        result = evaluate_squad(qset, settings, answers=not no_answers, progress=True, log=_log)
+        result = evaluate_squad(qset, settings, answers=not no_answers, progress=True, log=_log, wrap=wrap)
+    if made and result.answers is not None:
+        result.answers["llm"] = {k: sum(m.stats.as_dict()[k] for m in made) for k in made[0].stats.as_dict()
+                                 if isinstance(made[0].stats.as_dict()[k], (int, float))}
     out.write(result, directory)
     click.echo(json.dumps(out.as_json(result, directory), ensure_ascii=False, indent=1) if as_json
                else out.text(result, directory))
@@ -269,17 +314,21 @@ def _eval_squad(settings, squad_file, docs_file, folds, cv_dir, no_answers, as_j
               help="Address to bind (loopback only by default; 0.0.0.0 exposes the app to the network).")
 @click.option("--port", type=click.IntRange(1, 65535), default=Settings.port, show_default=True,
               help="Port to serve on.")
+@answerer_option
 @corpus_option
 @index_option
-def serve(host, port, corpus, index_dir):
+def serve(host, port, answerer, corpus, index_dir):
     """Run the chat app: load the index, warm the models, then print the URL.
 
     \b
-    Example:
+    Examples:
       lmc serve --port 7860
+      LMC_LLM_URL=http://127.0.0.1:8080/v1 lmc serve --answerer llm
     """
     from assistant.app import serve as serve_app
-    serve_app(_settings(corpus, index_dir), host, port, log_fn=_log)
+    settings = _settings(corpus, index_dir, answerer=answerer)
+    _check_llm(settings, answerer, switch=True)
+    serve_app(settings, host, port, log_fn=_log)
 
 
 @cli.command()

@@ -21,6 +21,18 @@ def _default_library_dir() -> Path | None:
     return Path(os.environ["LMC_LIBRARY"]) if os.environ.get("LMC_LIBRARY") else None
 
 
+def _env(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """A number of seconds from the environment; an unreadable one is -1, which the model client refuses."""
+    try:
+        return float(_env(name) or default)
+    except ValueError:
+        return -1.0
+
+
 @dataclass(frozen=True)
 class Settings:
     # corpus and index locations
@@ -60,6 +72,25 @@ class Settings:
     host: str = "127.0.0.1"                   # loopback only unless --host says otherwise
     port: int = 7860
     closest_shown: int = 3                    # passages shown under a refusal, labelled as not answering
+    # the optional model answerer (assistant/llm_answer.py; off unless --answerer llm or the app's switch)
+    answerer: str = "extractive"              # "extractive" or "llm"
+    llm_url: str = field(default_factory=lambda: _env("LMC_LLM_URL"))        # an OpenAI-compatible base URL,
+                                              # e.g. http://127.0.0.1:11434/v1 (Ollama) or :8080/v1 (llama.cpp)
+    llm_model: str = field(default_factory=lambda: _env("LMC_LLM_MODEL"))    # "": the server's first model
+    llm_api_key: str = field(default_factory=lambda: _env("LMC_LLM_API_KEY"), repr=False)   # never shown
+    llm_timeout: float = field(default_factory=lambda: _env_seconds("LMC_LLM_TIMEOUT", 60.0))   # seconds for
+                                              # the whole answer, then the extractive one is shown with a note
+    llm_max_tokens: int = 300
+    llm_temperature: float = 0.0
+    llm_passages: int = 4                     # retrieved passages whose sentences are numbered for the model
+    llm_prompt_tokens: int = 700              # ... up to this many tokens of sentences (grounding.tokens)
+    llm_max_sentences: int = 4                # verified model sentences shown at most
+    llm_min_overlap: float = 0.7              # share of a model sentence's content terms found in what it cites,
+    llm_max_new_terms: int | None = 3         # and at most this many not found: the loosest setting at which dev's
+                                              # wrong citations are accepted least (python -m evals.llm_tune; docs/llm.md)
+    llm_min_similarity: float = 0.5           # across languages, the USE cosine instead (dev: too few such sentences
+                                              # to choose; 0.3-0.7 alike)
+    llm_min_score: float = 0.5                # the learned answer scorer's floor, once one is wired in
     # limits
     max_question_chars: int = 2000
     max_k: int = 100

@@ -126,6 +126,12 @@ def answer_html(answer, turn: int, documents: dict) -> str:
     return f'<div class="{kind}">{"".join(parts)}</div>'
 
 
+def draft_html(draft: str) -> str:
+    """The model's answer while it streams: escaped text under a badge saying it is not checked yet."""
+    return ('<div class="lmc-draft"><div class="lmc-badge">Model draft — not checked yet; the checked answer '
+            f'replaces it</div><div class="lmc-answer-text">{escape(draft) or "…"}</div></div>')
+
+
 def question_html(question: str) -> str:
     return f'<div class="lmc-question">{escape(question)}</div>'
 

@@ -58,6 +58,7 @@ COPY_JS = """(text) => {
 
 CSS = """
 .lmc-answer-text, .lmc-question { white-space: pre-wrap; }
+.lmc-draft { opacity: .7; border-left: 4px dashed #9ca3af; padding-left: .6em; }
 .lmc-refusal { border-left: 4px solid #d97706; padding-left: .6em; }
 .lmc-badge { display: inline-block; font-size: .8em; font-weight: 600; background: #fef3c7; color: #92400e;
   border-radius: 4px; padding: 0 .4em; margin-bottom: .3em; }

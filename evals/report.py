@@ -22,6 +22,13 @@ ANSWER_LINES = (("key_accuracy", "answer-key accuracy (answerable questions)"),
                 ("false_refusal_rate", "false refusals on answerable questions"),
                 ("median_answer_chars", "median answer length (characters)"),
                 ("seconds_per_question", "seconds per question"))
+LLM_LINES = (("asked", "questions put to the model (not refused)"),
+             ("answered_by_model", "answered with checked model sentences"),
+             ("model_sentences", "sentences the model wrote"),
+             ("dropped_share", "share of them dropped by the check"),
+             ("fallbacks", "fallbacks to the extractive answer (noted)"),
+             ("recheck_failures", "finished answers failing the re-check (not shown)"),
+             ("model_seconds_per_asked", "model seconds per question asked"))
 
 
 def format_table(header: list[str], rows: list[list], markdown: bool = False) -> str:
@@ -76,6 +83,12 @@ def answer_lines(report) -> list[str]:
     for group in ("by_kind", "by_lang"):
         parts = [f"{name} {_cell(g['key_accuracy'])} (n={g['n']})" for name, g in a[group].items()]
         lines.append(f"  key accuracy {group.replace('_', ' ')}: " + ", ".join(parts))
+    llm = a.get("llm")
+    if llm:
+        lines.append("Model answers (--answerer llm):")
+        lines += [f"  {label:<46} {_cell(llm.get(key))}" for key, label in LLM_LINES]
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(llm["fallbacks_by_reason"].items())) or "none"
+        lines.append(f"  fallbacks by reason: {reasons}")
     return lines
 
 

@@ -40,13 +40,16 @@ def open_squad_index(qset: SquadSet, settings, log=print, progress: bool = True)
 
 
 def evaluate_squad(qset: SquadSet, settings, *, answers: bool = True, progress: bool = False, log=print,
-                   assistant=None):
-    """The evals.run Report for the set, with report.baselines filled in."""
+                   assistant=None, wrap=None):
+    """The evals.run Report for the set, with report.baselines filled in. wrap: a function from the
+    extractive Assistant to what answers instead (the model answerer)."""
     from evals.run import evaluate
     index, settings = open_squad_index(qset, settings, log=log, progress=progress)
     if assistant is None and answers:
         from assistant.answer import Assistant
         assistant = Assistant(index, settings, qset.documents)
+        if wrap is not None:
+            assistant = wrap(assistant)
     report = evaluate(index, qset.questions, settings, documents=qset.documents, answers=answers,
                       assistant=assistant, split=qset.name, progress=progress)
     report.baselines = baselines(qset, progress)
@@ -57,7 +60,7 @@ def evaluate_squad(qset: SquadSet, settings, *, answers: bool = True, progress: 
     return report
 
 
-def evaluate_cv(qset: SquadSet, settings, folds_dir: Path, *, progress: bool = False, log=print):
+def evaluate_cv(qset: SquadSet, settings, folds_dir: Path, *, progress: bool = False, log=print, wrap=None):
     """Cross-validated figures: the articles of fold k are answered by the models fitted without
     them (folds_dir/fold<k>/: fusion.json and answer_model.json, from python -m evals.train
     --folds-dir), and the folds' reports are merged into one."""
@@ -74,8 +77,10 @@ def evaluate_cv(qset: SquadSet, settings, folds_dir: Path, *, progress: bool = F
         own = dataclasses.replace(base, models_dir=folder)
         part = select_folds(qset, {fold})
         log(f"fold {fold}: {len(part.questions)} questions")
+        assistant = Assistant(index, own, qset.documents)
         reports.append(evaluate(index, part.questions, own, documents=qset.documents,
-                                assistant=Assistant(index, own, qset.documents), split=qset.name, progress=progress))
+                                assistant=wrap(assistant) if wrap else assistant, split=qset.name,
+                                progress=progress))
     report = merge(reports, f"{qset.name} (cross-validated)")
     report.baselines = baselines(qset, progress)
     report.config["squad"] = {"name": qset.name, "articles": len(qset.documents), "skipped": qset.skipped,

@@ -38,3 +38,26 @@ def assistant(real_index, real_settings):
     """The real Assistant over the real index."""
     from assistant.answer import Assistant
     return Assistant(real_index, real_settings)
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """The URL (…/v1) of a real llama-cpp-python server running SmolLM2-135M on a free loopback port,
+    started once for the session and stopped after it (installed by `make test`; see tests/llama.py)."""
+    from tests import llama
+    from tests.fakes import free_port
+    python = llama.llama_python()
+    if python is None:
+        message = "llama-cpp-python is not installed in .venv/llama; run `make llm-server`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    port = free_port()
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    process = llama.start(python, port, log)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        llama.wait_ready(process, url, log)
+        yield url
+    finally:
+        llama.stop(process)

@@ -104,6 +104,7 @@ class Settings:
 
     def build_key(self) -> dict:
         """What an index must agree with to be used under these settings."""
-        return {"chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap,
+        from corpus.chunking import CHUNKER
+        return {"chunker": CHUNKER, "chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap,
                 "header": self.header, "dense_model": self.dense_model,
                 "multilingual_model": self.multilingual_model, "e5_model": self.e5_model}

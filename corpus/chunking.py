@@ -2,8 +2,15 @@
 
 Blocks first: a line is a block, except that in a bilingual document a Chinese line and the
 English lines that follow it form one block, so a translation never leaves its original.
-Blocks are packed into chunks of up to `size` characters; a longer English block is split
-on sentences (Chinese punctuation included) by langchain's RecursiveCharacterTextSplitter.
+Blocks are packed into chunks of up to `size` characters. A block (a paragraph) stays whole up to
+PARAGRAPH_KEEP times `size`; a longer one is split on sentences (Chinese punctuation included) by
+langchain's RecursiveCharacterTextSplitter.
+
+Sizes are in characters, in either language. A Chinese character carries about twice what an
+English one does, but counting it twice measured worse: BM25's Success@1 fell from 0.958 to 0.918
+on XQuAD zh and from 0.975 to 0.937 on CMRC. Keeping paragraphs whole up to 1.5 times the size
+lifted CMRC from 0.975 to 0.986 and XQuAD en from 0.891 to 0.918, against 0.795 to 0.792 on SQuAD
+2.0 (BM25 alone, a chunk relevant when it holds the answer; dev sets, not fitted on anything).
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from corpus.types import Chunk, Document
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", ". ", "! ", "? ", "; ", "，", ", ", " ", ""]
 LINE = re.compile(r"[^\n]*\S[^\n]*")          # a non-blank line
 BILINGUAL_KEEP = 4000                           # a zh+en block up to this many characters is never split
+PARAGRAPH_KEEP = 1.5                            # any other block up to this many times the chunk size
+CHUNKER = "paragraphs-1.5"                      # recorded in the index (Settings.build_key)
 
 
 def _blocks(text: str) -> list[tuple[int, int, bool]]:
@@ -77,7 +86,7 @@ def chunk_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
         raise ValueError(f"chunk size must be >= 50 and 0 <= overlap < size (got {size}/{overlap})")
     pieces: list[tuple[int, int]] = []
     for start, end, bilingual in _blocks(doc.text):
-        limit = max(size, BILINGUAL_KEEP) if bilingual else size
+        limit = max(size, BILINGUAL_KEEP) if bilingual else int(size * PARAGRAPH_KEEP)
         if end - start > limit:
             pieces.extend(_split_long(doc.text, start, end, size, overlap))
         else:

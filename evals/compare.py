@@ -17,16 +17,16 @@ from evals.metrics import NAMES
 from evals.report import HEADS, format_table
 from index.persist import write_atomic
 
-ONLY = {leg: {"bm25": 0.0, "dense": 0.0, "multilingual": 0.0} | {leg: 1.0}
-        for leg in ("bm25", "dense", "multilingual")}
-EQUAL = {"bm25": 1 / 3, "dense": 1 / 3, "multilingual": 1 / 3}
+LEGS = ("bm25", "dense", "multilingual", "e5")
+ONLY = {leg: dict.fromkeys(LEGS, 0.0) | {leg: 1.0} for leg in LEGS}
+EQUAL = dict.fromkeys(LEGS, 1 / len(LEGS))
 
 
 @dataclass(frozen=True)
 class Variant:
     name: str
     build: str                  # "current", "chunks N", "no header" or "langchain"
-    weights: dict | None        # None: the per-language weights of Settings
+    weights: dict | None        # None: the learned fusion (index/fusion.json)
 
 
 def variants(settings) -> list[Variant]:
@@ -35,10 +35,11 @@ def variants(settings) -> list[Variant]:
     return [Variant(f"BM25 only ({here})", "current", ONLY["bm25"]),
             Variant(f"dense MiniLM only ({here})", "current", ONLY["dense"]),
             Variant(f"multilingual USE only ({here})", "current", ONLY["multilingual"]),
+            Variant(f"multilingual e5 only ({here})", "current", ONLY["e5"]),
             Variant(f"fused, equal weights ({here})", "current", EQUAL),
-            Variant(f"fused, Settings weights ({here})", "current", None),
-            *[Variant(f"fused, Settings weights (chunks {s})", f"chunks {s}", None) for s in other],
-            *([Variant("fused, Settings weights (no header)", "no header", None)] if settings.header else []),
+            Variant(f"learned fusion ({here})", "current", None),
+            *[Variant(f"learned fusion (chunks {s})", f"chunks {s}", None) for s in other],
+            *([Variant("learned fusion (no header)", "no header", None)] if settings.header else []),
             Variant("LangChain default (1000/200, MiniLM, flat FAISS)", "langchain", baseline.WEIGHTS)]
 
 
@@ -88,7 +89,10 @@ def table(rows: list[dict], markdown: bool = False) -> str:
 
 def write(rows: list[dict], split: str, directory: Path, settings=None) -> Path:
     n = rows[0]["n_answerable"] if rows else 0
-    weights = f" Settings weights: en {settings.weights_en}, zh {settings.weights_zh}." if settings else ""
+    weights = ""
+    if settings is not None:
+        from index.store import fusion_for
+        weights = f" Learned fusion: {fusion_for(settings).version}."
     text = (f"# Retrieval configurations, split {split}\n\n{n} answerable questions; top 10 chunks; a chunk "
             f"is relevant when it covers at least half of an evidence span.{weights}\n\n"
             + table(rows, markdown=True) + "\n")

@@ -215,9 +215,10 @@ def _groups(rows: list[dict], key: str) -> dict[str, dict]:
 
 def _config(index, settings, weights, k: int) -> dict:
     fixed = weights if isinstance(weights, dict) else None
+    version = getattr(weights, "version", None)
     return {"k": k, "candidates": settings.candidates, "n_chunks": len(index.chunks),
             "build": index.meta.get("build"), "models": index.meta.get("models"),
-            "weights": fixed or {"en": list(settings.weights_en), "zh": list(settings.weights_zh)}}
+            "weights": fixed or {"fusion": version}}
 
 
 # ---------- answers ----------

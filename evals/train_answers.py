@@ -11,7 +11,8 @@ Steps, on the LMC dev split and the external sets (evals/train.py loads them):
 4. refusal: a logistic model over the question-level signals (assistant/model.refusal_features),
    computed with the out-of-fold choice models, so it learns how sure the choice is on questions it
    did not see; its threshold is the highest that keeps out-of-fold false refusals at or below
-   MAX_FALSE_REFUSALS on every set with answerable questions.
+   MAX_FALSE_REFUSALS on every set with answerable questions. It is fitted either on every set or
+   only on the sets that hold unanswerable questions, whichever refuses more of those out of fold.
 Each set weighs the same in total. Every fit is deterministic (evals/fit.py).
 """
 
@@ -178,14 +179,26 @@ def train_answers(sets, args, log) -> None:
     without = np.array([name not in CHECKS for name in REFUSAL], float)
     for label, mask in (("without the plain checks", without),):
         masked = {k: v * mask for k, v in signals.items()}
-        _, p_masked = refusal_cv(items, keys, masked, by_key, weight, choices, coverage)
+        _, p_masked = refusal_cv(items, keys, masked, by_key, weight, choices, coverage, keys)
         t = pick_threshold(items, p_masked)
         print(json.dumps({f"answers_cv ({label})": cv_report(items, outcomes(items, judged, assistant_of),
                                                              p_masked, t), "threshold": t}, indent=1))
-    refusals, p_of = refusal_cv(items, keys, signals, by_key, weight, choices, coverage)
-    threshold = pick_threshold(items, p_of)
-    final_refusal = fit_refusal(np.array([signals[x] for x in keys]), np.array([by_key[x].answerable for x in keys], float),
-                                np.array([weight[x] for x in keys]))
+    negatives = {it.set for it in items if not it.answerable}
+    scopes = {"every set": keys, "the sets with unanswerable questions": [x for x in keys if by_key[x].set in negatives]}
+    best = None
+    for scope, fitted_on in scopes.items():
+        refusals, p_of = refusal_cv(items, fitted_on, signals, by_key, weight, choices, coverage, keys)
+        threshold = pick_threshold(items, p_of)
+        refused = float(np.mean([np.mean([p_of[it.key] < threshold for it in items if it.set == s and not it.answerable])
+                                 for s in sorted(negatives)]))
+        log(f"refusal fitted on {scope}: threshold {threshold}, mean out-of-fold refusal {refused:.3f}")
+        if best is None or refused > best[0] + 1e-9:
+            best = (refused, scope, fitted_on, refusals, p_of, threshold)
+    _, scope, fitted_on, refusals, p_of, threshold = best
+    log(f"refusal: fitted on {scope}")
+    final_refusal = fit_refusal(np.array([signals[x] for x in fitted_on]),
+                                np.array([by_key[x].answerable for x in fitted_on], float),
+                                np.array([weight[x] for x in fitted_on]))
     version = _version("answers", [{"set": it.set} for it in items])
     final = model_of(fit_choice(judged_items), final_refusal + (threshold,), coverage, version)
     out = (args.out / "answer_model.json") if args.out else MODEL_FILE
@@ -200,9 +213,9 @@ def train_answers(sets, args, log) -> None:
                       "coverage_table": {str(c): v for c, v in cov_table.items()}}, indent=1))
 
 
-def refusal_cv(items, keys, signals, by_key, weight, choices, coverage):
-    """Per fold, the refusal model fitted on the other folds, and every question's out-of-fold
-    probability of being answerable."""
+def refusal_cv(items, keys, signals, by_key, weight, choices, coverage, judged_keys):
+    """Per fold, the refusal model fitted on the other folds' `keys`, and every judged question's
+    out-of-fold probability of being answerable."""
     from evals.train import FOLDS
     refusals, p_of = {}, {}
     for k in range(FOLDS):
@@ -211,7 +224,7 @@ def refusal_cv(items, keys, signals, by_key, weight, choices, coverage):
                                   np.array([by_key[x].answerable for x in train], float),
                                   np.array([weight[x] for x in train]))
         m = model_of(choices[k], refusals[k] + (0.0,), coverage)
-        p_of.update({x: m.answerable(signals[x]) for x in keys if by_key[x].fold == k})
+        p_of.update({x: m.answerable(signals[x]) for x in judged_keys if by_key[x].fold == k})
     p_of.update({it.key: 0.0 for it in items if it.key not in p_of})
     return refusals, p_of
 

@@ -257,14 +257,6 @@ def test_langchain_baseline_chunks_slice_back_to_their_documents(documents):
     assert len({c.chunk_id for c in chunks}) == len(chunks)
 
 
-def test_the_tuning_grid_covers_every_weight_setting_summing_to_one():
-    from evals.tune import grid
-    three, four = grid(3), grid(4)
-    assert len(three) == len(set(three)) == 66 and len(four) == len(set(four)) == 286   # C(12,2), C(13,3)
-    assert all(abs(sum(w) - 1) < 1e-9 and min(w) >= 0 for w in three + four)
-    assert (0.5, 0.3, 0.2) in three and (1.0, 0.0, 0.0) in three and (0.5, 0.0, 0.3, 0.2) in four
-
-
 # ---------- the command line ----------
 def _lmc(*args, cwd):
     code = "from assistant.cli import main; main()"
@@ -305,22 +297,6 @@ def test_real_evaluation_through_the_cli_writes_json_and_the_report(real_setting
     assert (tmp_path / "rep" / "run.trec").stat().st_size > 0
 
 
-@pytest.mark.model
-def test_tuning_by_candidates_and_rank_equals_the_product_search(real_settings, real_index, documents):
-    from evals.run import locate_evidence
-    from evals.tune import by_language, tune_weights
-    texts = {d.doc_id: d.text for d in documents}
-    en = [q for q in by_language(read_questions(QUESTIONS, "dev"))["en"] if q["evidence"]]
-    spans = {q["id"]: locate_evidence(q, texts) for q in en}
-    rows = tune_weights(real_index, en, spans, real_settings, ("bm25", "dense", "multilingual"))
-    mrr = [r["mrr@10"] for r in rows]
-    assert len(rows) == 66 and mrr == sorted(mrr, reverse=True)
-    current = next(r for r in rows if r["weights"] == real_settings.weights_en)
-    report = evaluate(real_index, en, real_settings, documents=documents, answers=False,
-                      weights=real_settings.weights("en"))
-    for name in metrics.NAMES:
-        assert current[name] == pytest.approx(report.overall[name]), name
-
 
 @pytest.mark.model
 def test_compare_builds_the_langchain_baseline_in_memory(real_settings, real_index, documents):
@@ -347,34 +323,3 @@ def test_real_answers_are_measured_and_every_citation_is_verbatim(real_settings,
     assert report.answers is not None, report.answers_note
     assert report.answers["n_answerable"] == 4 and report.answers["n_unanswerable"] == 2
     assert report.answers["citations"] > 0 and report.answers["citations_verbatim"] == 1.0
-
-
-# ---------- evals/ceiling.py: the cross-validated ceilings ----------
-def test_the_listwise_fit_finds_the_feature_that_marks_the_answer():
-    import numpy as np
-    from evals.ceiling import choice_ceiling, fit_listwise
-    rng = np.random.default_rng(1)
-    groups, labels = [], []
-    for _ in range(40):                      # column 0 is 1 on the answer row only; column 1 is noise
-        x = np.column_stack([np.zeros(6), rng.normal(size=6)])
-        answer = rng.integers(6)
-        x[answer, 0] = 1.0
-        groups.append(x)
-        labels.append((np.arange(6) == answer).astype(float))
-    w = fit_listwise(groups, labels)
-    assert w[0] > 1.0 and abs(w[1]) < 0.5 * w[0]
-    assert choice_ceiling(groups, labels) == 1.0
-    flipped = [g[:, ::-1].copy() for g in groups]          # the marker under the other column name
-    assert choice_ceiling(flipped, labels) == 1.0
-
-
-def test_the_refusal_ceiling_reads_separable_and_uninformative_signals():
-    import numpy as np
-    from evals.ceiling import refusal_ceiling
-    rng = np.random.default_rng(2)
-    unanswerable = np.array([True] * 30 + [False] * 70)
-    separable = np.where(unanswerable, 1.0, -1.0)[:, None] + 0.1 * rng.normal(size=(100, 1))
-    auc, refused = refusal_ceiling(separable, unanswerable)
-    assert auc == 1.0 and refused == 1.0
-    auc, refused = refusal_ceiling(rng.normal(size=(100, 1)), unanswerable)
-    assert 0.2 < auc < 0.8 and refused < 0.5

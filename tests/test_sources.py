@@ -79,18 +79,35 @@ def test_rank_lifts_the_named_documents_passages_by_the_source_weight():
 
 
 # ---------- the real corpus and models ----------
+def test_the_learned_fusion_reads_the_named_document_and_the_year_clash():
+    from index.fusion import FEATURES, Fusion
+    texts = ["dam river dam in 2019", "river dam", "river"]
+    chunks = [Chunk(f"{d}#{i}", d, t, 0, len(t), seq=i) for i, (d, t) in
+              enumerate(zip(["b.txt", "a.txt", "a.txt"], texts))]
+    index = Index(chunks, DOCS, LexicalIndex.build(texts), {}, {})
+    only = lambda **w: Fusion({lang: [w.get(f, 0.0) for f in FEATURES] for lang in ("en", "zh")}, "toy")  # noqa: E731
+    question = "What does the Mekong Portal say about the dam river in 2023?"
+    plain = index.search_many([question], 3, weights=only(bm25=1.0))[0]
+    assert [h.chunk.doc_id for h in plain][:2] == ["b.txt", "a.txt"]
+    named = index.search_many([question], 3, weights=only(bm25=1.0, named=2.0))[0]
+    assert [h.chunk.doc_id for h in named] == ["a.txt", "a.txt", "b.txt"]
+    clash = index.search_many([question], 3, weights=only(bm25=1.0, clash=-2.0))[0]
+    assert clash[-1].chunk.chunk_id == "b.txt#0", "a passage about 2019 only sinks for a question on 2023"
+
+
 @pytest.mark.model
 def test_a_named_source_lifts_its_passages_in_the_product_search(real_index, real_settings):
+    from index.fusion import FEATURES, Fusion
     from index.store import fusion_for
     question = "据“一带一路”网的文章,澜湄合作聚焦哪五大优先领域?"
     portal = real_index.named(question)
     assert len(portal) == 1
-    top = {}
-    for w in (0.0, real_settings.source_weight):
-        s = dataclasses.replace(real_settings, source_weight=w)
-        hits = real_index.search_many([question], 3, weights=fusion_for(s))[0]
-        top[w] = sum(h.chunk.doc_id in portal for h in hits)
-    assert top[real_settings.source_weight] > top[0.0]
+    fusion = fusion_for(real_settings)
+    blind = Fusion({lang: [0.0 if f == "named" else x for f, x in zip(FEATURES, w)]
+                    for lang, w in fusion.weights.items()}, "without named")
+    top = {f.version: sum(h.chunk.doc_id in portal for h in real_index.search_many([question], 3, weights=f)[0])
+           for f in (fusion, blind)}
+    assert top[fusion.version] > top[blind.version]
 
 
 @pytest.mark.model

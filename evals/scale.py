@@ -274,7 +274,7 @@ def measure_size(n: int, sample: Sample, settings, rng) -> dict:
               for i, text in enumerate(texts)]
     index = Index(chunks, {}, lexical, dense, {}, _lexicon(settings))
     weights = fusion_for(settings)
-    search = lambda q: index.search(q, settings.k, weights=weights(q), candidates=settings.candidates)  # noqa: E731
+    search = lambda q: index.search(q, settings.k, weights=weights, candidates=settings.candidates)  # noqa: E731
     _, row["fused_default_threads"] = timed(search, sample.questions)
     with one_thread():
         _, row["fused"] = timed(search, sample.questions)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -50,7 +51,11 @@ def clean_history(history, settings) -> list[dict]:
     return out[-MAX_HISTORY_MESSAGES:]
 
 
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")       # a terminal colour or cursor sequence pasted in
+
+
 def _printable(text: str) -> str:
+    text = ANSI.sub(" ", text)
     return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
 
 

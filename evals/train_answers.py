@@ -11,8 +11,12 @@ Steps, on the LMC dev split and the external sets (evals/train.py loads them):
 4. refusal: a logistic model over the question-level signals (assistant/model.refusal_features),
    computed with the out-of-fold choice models, so it learns how sure the choice is on questions it
    did not see; its threshold is the highest that keeps out-of-fold false refusals at or below
-   MAX_FALSE_REFUSALS on every set with answerable questions. It is fitted either on every set or
-   only on the sets that hold unanswerable questions, whichever refuses more of those out of fold.
+   MAX_FALSE_REFUSALS on every set with answerable questions. Its negatives are the written
+   unanswerable questions (SQuAD 2.0, the LMC traps) and "absent" ones: every ABSENT_EVERY'th
+   answerable question asked again without the documents that answer it, as a user's question about
+   something the library does not hold. It is fitted on every set, on every set without the absent
+   questions, or only on the sets with written unanswerable questions, whichever refuses more of
+   all the negatives out of fold.
 Each set weighs the same in total. Every fit is deterministic (evals/fit.py).
 """
 
@@ -34,6 +38,7 @@ COVERAGES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 COVERAGE_SLACK = 0.01
 MAX_FALSE_REFUSALS = 0.05
 BATCH = 32
+ABSENT_EVERY = 2                 # every 2nd answerable question is also asked without its documents
 
 
 @dataclass
@@ -52,7 +57,8 @@ class Item:
 
 
 def collect(ts, assistant, log) -> list:
-    """Every question of a set, through the product's steps up to the model."""
+    """Every question of a set, through the product's steps up to the model; then ABSENT_EVERY'th
+    answerable question again, asked of the set without the documents that answer it."""
     from tqdm import tqdm
     out = []
     questions = ts.questions
@@ -66,6 +72,37 @@ def collect(ts, assistant, log) -> list:
                 out.append(Item(f"{ts.name}:{q['id']}", ts.name, q["fold"], q, p, assistant.features(p), y))
             bar.update(len(batch))
     log(f"{ts.name}: {len(out)} questions, {sum(len(i.y) for i in out)} candidate sentences")
+    return out + collect_absent(ts, assistant, log)
+
+
+def collect_absent(ts, assistant, log) -> list:
+    """Questions whose answer is not in the documents searched, as users meet them: an answerable
+    question asked of the set's documents minus the ones that hold its evidence (its article). A
+    question is kept only when no candidate sentence then holds one of its answer keys. These
+    items are negatives for the refusal model only (set "<name>-absent", same article fold)."""
+    from tqdm import tqdm
+    everyone = sorted(ts.texts)
+    chosen = [q for q in ts.questions if q["evidence"]][::ABSENT_EVERY]
+    groups: dict[tuple, list[dict]] = {}
+    for q in chosen:
+        owners = {e["doc_id"] for e in q["evidence"]} | set(q.get("doc_ids") or [])
+        groups.setdefault(tuple(sorted(owners)), []).append(q)
+    out, dropped = [], 0
+    with tqdm(total=len(chosen), desc=f"Absent {ts.name}", unit="q", file=sys.stderr, leave=False) as bar:
+        for owners, members in groups.items():
+            rest = [d for d in everyone if d not in owners]
+            for i in range(0, len(members), BATCH):
+                batch = members[i:i + BATCH]
+                for q, p in zip(batch, assistant.prepare([q["question"] for q in batch], doc_ids=rest)):
+                    keys = q.get("answer_keys") or []
+                    if any(metrics.key_found(k, c.sentence.text) for k in keys for c in p.pool):
+                        dropped += 1
+                        continue
+                    item = dict(q, evidence=[])
+                    out.append(Item(f"{ts.name}-absent:{q['id']}", f"{ts.name}-absent", q["fold"], item, p,
+                                    assistant.features(p), np.zeros(len(p.pool))))
+                bar.update(len(batch))
+    log(f"{ts.name}-absent: {len(out)} questions without their documents ({dropped} dropped: a key was still found)")
     return out
 
 
@@ -129,7 +166,7 @@ def pick_coverage(items, choices_by_fold, assistant_of, log) -> tuple[float, dic
         res = outcomes(items, oof_judged(items, choices_by_fold, assistant_of, cov), assistant_of)
         table[cov] = {name: (float(np.mean([res[it.key]["correct"] for it in items if it.set == name and it.answerable])),
                              float(median([res[it.key]["chars"] for it in items if it.set == name])))
-                      for name in sorted({it.set for it in items})}
+                      for name in sorted({it.set for it in items if it.answerable})}
         log(f"coverage {cov}: " + ", ".join(f"{n} {a:.3f}/{c:.0f}" for n, (a, c) in table[cov].items()))
     best = {n: max(table[c][n][0] for c in COVERAGES) for n in table[COVERAGES[0]]}
     chosen = next(c for c in COVERAGES if all(table[c][n][0] >= best[n] - COVERAGE_SLACK for n in best))
@@ -164,7 +201,7 @@ def train_answers(sets, args, log) -> None:
         settings = dataclasses.replace(ts.settings, models_dir=args.out) if args.out else ts.settings
         assistant = Assistant(ts.index, settings, ts.documents)
         _memoise(assistant)
-        assistant_of[ts.name] = assistant
+        assistant_of[ts.name] = assistant_of[f"{ts.name}-absent"] = assistant
         items += collect(ts, assistant, log)
     judged_items = [it for it in items if it.features is not None]
     choices = {k: fit_choice([it for it in judged_items if it.fold != k]) for k in range(FOLDS)}
@@ -184,7 +221,10 @@ def train_answers(sets, args, log) -> None:
         print(json.dumps({f"answers_cv ({label})": cv_report(items, outcomes(items, judged, assistant_of),
                                                              p_masked, t), "threshold": t}, indent=1))
     negatives = {it.set for it in items if not it.answerable}
-    scopes = {"every set": keys, "the sets with unanswerable questions": [x for x in keys if by_key[x].set in negatives]}
+    written = {it.set for it in items if not it.answerable and not it.set.endswith("-absent")}
+    scopes = {"every set": keys,
+              "every set, without the absent questions": [x for x in keys if not by_key[x].set.endswith("-absent")],
+              "the sets with written unanswerable questions": [x for x in keys if by_key[x].set in written]}
     best = None
     for scope, fitted_on in scopes.items():
         refusals, p_of = refusal_cv(items, fitted_on, signals, by_key, weight, choices, coverage, keys)

@@ -201,8 +201,8 @@ def test_lmc_serve_refuses_a_busy_port_in_one_line(tmp_path):
 
 def test_a_refusal_says_why_when_a_check_knows(client):
     from assistant.refusal import WHY
-    question = "2025年中国从湄公河五国的进口额是多少亿美元?"          # the documents give only total trade
+    question = "How many projects did the LMC Special Fund support in 2031?"   # no document mentions 2031
     r = client.predict(question, api_name="/ask")
-    assert r["refused"] and r["citations"] == [] and r["notes"] == [WHY["flow"][1]]
+    assert r["refused"] and r["citations"] == [] and r["notes"] == [WHY["missing"][0]]
     messages, _, _, _ = client.predict(question, api_name="/chat")
-    assert WHY["flow"][1] in message_text(messages[-1])
+    assert WHY["missing"][0] in message_text(messages[-1])

@@ -28,6 +28,7 @@ from evals.samples import chromium, html_page, print_pdf, write_docx
 ROOT = Path(__file__).resolve().parent.parent
 EN_KEY = "The Friendship Orchard Initiative was signed in Luang Namtha by the six agriculture ministers."
 ZH_KEY = "根据友谊果园倡议，各国每年将在河岸种植一千二百棵果树，并设立联合苗圃。"
+ZH_WEB = "友谊果园新闻：琅南塔联合苗圃每年培育三万株果苗，供六国河岸种植。"
 FILLER = [f"Section {i} of the orchard report describes the soil, the rainfall and the markets of the "
           f"river valley in the year {2015 + i}, with notes on training and on the exchange of seedlings."
           for i in range(1, 5)]
@@ -100,16 +101,16 @@ def test_added_pdf_is_cited_with_its_page_then_removed(tmp_path, pdf_file):
 def test_docx_and_web_page_answer_in_english_and_chinese(tmp_path, docx_file):
     settings = settings_for(tmp_path)
     page = tmp_path / "orchard.html"
-    page.write_text(html_page("Orchard news 果园新闻", [FILLER[0], ZH_KEY.replace("倡议", "计划"), FILLER[3]], "zh",
+    page.write_text(html_page("Orchard news 果园新闻", [FILLER[0], ZH_WEB, FILLER[3]], "zh",
                               site=True, date="2025-04-01"), encoding="utf-8")
     outcomes, _ = add_files([Upload("orchard.docx", docx_file), Upload("orchard.html", page)], settings,
                             progress=False, log=quiet)
     assert [o.status for o in outcomes] == ["added", "added"]
     answer, _ = ask(settings, QUESTION)
     assert answer.citations[0].doc_id == "orchard.docx"
-    answer, _ = ask(settings, "根据友谊果园计划，各国每年将种植多少棵果树？")
-    assert answer.citations and answer.citations[0].doc_id == "orchard.html"
-    assert "一千二百" in answer.citations[0].quote
+    answer, _ = ask(settings, "琅南塔联合苗圃每年培育多少株果苗？")          # only the web page says
+    assert not answer.refused and answer.citations[0].doc_id == "orchard.html"
+    assert "三万株" in answer.citations[0].quote
     entry = Library(library_dir(settings)).entries()["orchard.html"]
     assert (entry["date"], entry["kind"], entry["languages"], entry["source"]) == ("2025-04-01", "html", ["zh", "en"],
                                                                                     "orchard.html")

@@ -39,4 +39,4 @@ def test_hits_carry_exact_spans_and_raw_leg_scores(real_index, real_settings, do
     assert [h.rank for h in hits] == list(range(1, 11))
     assert all(texts[h.chunk.doc_id][h.chunk.start:h.chunk.end] == h.chunk.text for h in hits)
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
-    assert set(hits[0].legs) <= {"bm25", "dense", "multilingual"} and hits[0].legs
+    assert set(hits[0].legs) <= {"bm25", "dense", "multilingual", "e5"} and hits[0].legs

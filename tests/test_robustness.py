@@ -158,7 +158,7 @@ def test_cli_invalid_utf8_and_control_characters_in_a_question(real_settings, re
                           "--index", str(real_settings.index_dir)], capture_output=True, timeout=300, env=env)
     assert raw.returncode == 0, raw.stderr
     payload = json.loads(raw.stdout.decode("utf-8"))                # strict: fails on stray bytes
-    assert payload["question"] == "Dali [2J forum" and len(payload["hits"]) == 1
+    assert payload["question"] == "Dali forum" and len(payload["hits"]) == 1
     queries = "\n".join(json.dumps({"id": i, "question": q}) for i, q in
                         enumerate(["\ud800 Where was the Dali forum held? \u0007", "关累港\udcff口岸"]))
     done = lmc("search", "--jsonl", "--queries", "-", "--k", "2", "--index", str(real_settings.index_dir),
@@ -172,7 +172,7 @@ def test_cli_invalid_utf8_and_control_characters_in_a_question(real_settings, re
 def test_queries_file_surrogates_and_controls_are_cleaned(tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_text('{"id": "a", "question": "\\ud800 Mekong \\u0000 dam\\u001b[0m"}\n', encoding="utf-8")
-    assert read_queries(str(path), Settings()) == [{"id": "a", "question": "Mekong dam [0m", "history": []}]
+    assert read_queries(str(path), Settings()) == [{"id": "a", "question": "Mekong dam", "history": []}]
 
 
 def test_a_zero_byte_document_is_skipped_not_fatal(tmp_path):
@@ -578,7 +578,7 @@ def test_the_served_app_escapes_hostile_text_and_refuses_bad_input(served, hosti
         with pytest.raises(AppError, match="no such"):
             client.predict(ref, api_name="/open_citation")
     r = client.predict(f"{FORUM_Q}\x00\x1b[31m", api_name="/ask")
-    assert not r["refused"] and r["question"] == f"{FORUM_Q} [31m"
+    assert not r["refused"] and r["question"] == FORUM_Q
 
 
 @pytest.mark.model

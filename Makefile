@@ -17,7 +17,7 @@ export GRADIO_ANALYTICS_ENABLED=False
 LLAMA := $(VENV)/llama
 LLAMA_PIP := $(LLAMA)/bin/pip install --quiet --disable-pip-version-check
 
-.PHONY: run test setup browser llm-server index clean
+.PHONY: run test setup browser llm-server index docs clean
 
 $(BIN)/lmc: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -52,6 +52,9 @@ $(LLAMA)/installed:
 
 test: setup browser llm-server
 	LMC_TEST_LLAMA=$(LLAMA)/bin/python $(BIN)/python -m pytest
+
+docs: setup   # rewrite the parts of README.md and docs/cli.md that cog generates from `lmc --help`
+	$(BIN)/cog -r README.md docs/cli.md
 
 clean:
 	rm -rf .lmc .pytest_cache test-artifacts

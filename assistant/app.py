@@ -288,7 +288,7 @@ def launch(demo, host: str = "127.0.0.1", port: int | None = 7860, *, block: boo
     """Serve the app (127.0.0.1 unless told otherwise); returns the URL when block is False.
 
     One request at a time per event (the models already use both cores; 2 at once measured no
-    faster, see README "Limits and robustness"), and at most QUEUE_SIZE waiting: beyond that a
+    faster, see docs/robustness.md), and at most QUEUE_SIZE waiting: beyond that a
     client is told at once that the queue is full instead of waiting without end.
     """
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)

@@ -54,7 +54,7 @@ class Settings:
     # the learned parts (index/fusion.json, assistant/answer_model.json, fitted by python -m evals.train);
     # models_dir reads both from another folder instead (lmc eval --squad --cv reads each fold's)
     models_dir: Path | None = None
-    # scale (lmc bench measures these; see README "Performance")
+    # scale (lmc bench measures these; see docs/performance.md)
     ann_threshold: int = 20_000               # dense legs search exactly (flat) below this many chunks, HNSW from it
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80

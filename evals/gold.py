@@ -6,7 +6,7 @@ A merge keeps the split of every question already in questions.jsonl, so adding 
 never moves an old one between dev and test.
 Tune on dev only; report both. evals/holdout.jsonl (split "holdout") was written later, by someone
 who never ran the assistant, to measure what test can no longer: test failures were studied while
-the answer step was improved (see README "Evaluation").
+the answer step was improved (see docs/evaluation.md, "The splits").
 
     python -m evals.gold merge        # evals/parts/*.jsonl -> evals/questions.jsonl
 """

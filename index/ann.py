@@ -3,7 +3,7 @@
 Below `flat_below` vectors an exact IndexFlatIP is used: it is exact and, at that size, already
 fast. From `flat_below` on, an HNSW graph (IndexHNSWFlat, inner product) keeps a dense leg at
 well under a millisecond per question, where exact search grows linearly with the corpus.
-`lmc bench` measures both at 10k / 100k / 1M passages; the README gives the figures that set
+`lmc bench` measures both at 10k / 100k / 1M passages; docs/performance.md gives the figures that set
 Settings.ann_threshold and Settings.hnsw_*.
 
 efSearch is stored inside the FAISS file, so a loaded index searches as it was built.

@@ -33,7 +33,7 @@ class Embedder(Protocol):
 
 
 FEW = 8                          # batches up to this size are encoded on one thread
-_LOADING = threading.Lock()      # inference is thread-safe (README "Limits and robustness"); loading is serialised
+_LOADING = threading.Lock()      # inference is thread-safe (docs/robustness.md, Concurrency); loading is serialised
 
 
 class Recent:

@@ -235,17 +235,21 @@ class Assistant:
             return q
         english = self.lexicon.translate(q.tokens)
         focus = set(self.lexicon.translate(q.focus))
-        for names in names_in(q.text, self._names).values():
+        named = names_in(q.text, self._names)
+        for names in named.values():
             english.update({w: 1.0 for name in names for w in terms(name)})
         confidence = self.settings.answer_dictionary_confidence
         dictionary = getattr(getattr(self.index, "lexicon", None), "dictionary", None) or {}
+        untranslated = tuple(t for t in q.tokens if not t.isascii() and t not in self.lexicon.entries
+                             and not (confidence > 0 and t in dictionary) and not any(t in run for run in named))
         for t in q.tokens:
             if confidence > 0 and not t.isascii() and t not in self.lexicon.entries and t in dictionary:
                 words = {e for w in dictionary[t] for e in terms(w)}
                 english.update({e: confidence for e in words if e not in english})
                 if t in q.focus:
                     focus |= words
-        return dataclasses.replace(q, english=tuple(english.items()), english_focus=frozenset(focus))
+        return dataclasses.replace(q, english=tuple(english.items()), english_focus=frozenset(focus),
+                                   untranslated=untranslated)
 
     def embed_sentences(self, reuse: dict | None = None) -> int:
         """Embed every corpus sentence with each sentence model (USE, MiniLM, e5) now, into the

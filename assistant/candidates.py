@@ -91,20 +91,23 @@ class Need:
     focus_en: frozenset
     ordinals: frozenset = frozenset()      # "8th", "10th": what the part is about, not another one
     years: frozenset = frozenset()         # "2023": likewise
+    missing_en: float = 0.0                # the weight of the Chinese terms with no English (an
+    missing_focus_en: float = 0.0          # English sentence cannot hold them), and of the focus ones
 
 
 def need_for(q: Question, part: str, table: SentenceTable) -> Need:
     """IDF weights; a part's own terms count fully and the rest of the question less."""
     english = {t: table.idf(t) * conf for t, conf in q.english}
     if part == q.text:
-        return Need({t: table.idf(t) for t in q.tokens}, q.focus, english, q.english_focus,
-                    frozenset(t for t in q.tokens if ORDINAL.fullmatch(t)),
-                    frozenset(t for t in q.tokens if YEAR.fullmatch(t)))
-    sub = analyse(part)
-    own = set(sub.tokens)
-    return Need({t: table.idf(t) * (1.0 if t in own else 0.35) for t in q.tokens}, sub.focus, english,
-                q.english_focus, frozenset(t for t in own if ORDINAL.fullmatch(t)),
-                frozenset(t for t in own if YEAR.fullmatch(t)))
+        weights, focus, own = {t: table.idf(t) for t in q.tokens}, q.focus, set(q.tokens)
+    else:
+        sub = analyse(part)
+        own = set(sub.tokens)
+        weights, focus = {t: table.idf(t) * (1.0 if t in own else 0.35) for t in q.tokens}, sub.focus
+    missing = [t for t in q.untranslated if t in weights]
+    return Need(weights, focus, english, q.english_focus, frozenset(t for t in own if ORDINAL.fullmatch(t)),
+                frozenset(t for t in own if YEAR.fullmatch(t)), sum(weights[t] for t in missing),
+                sum(weights[t] for t in missing if t in focus))
 
 
 def repeats(c: Candidate, chosen: list[Candidate]) -> bool:

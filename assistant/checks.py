@@ -11,7 +11,7 @@ Each is a signal the refusal model weighs (assistant/model.py), not a rule that 
   slot     "what was the theme", "what position does X hold" and no sentence speaks of a theme or a post
   edition  "the first forum", 第五次会议 and every sentence is about another edition
 They were written for the LMC questions and are kept only as far as they help on held-out articles
-(python -m evals.train answers --ablate checks measures that).
+(python -m evals.train answers prints the out-of-fold figures without them beside the model's).
 """
 
 from __future__ import annotations

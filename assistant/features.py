@@ -20,8 +20,8 @@ corpus, a country or an institution. Per candidate sentence:
   length    log of its length in characters
   *_gap     the feature minus its best value among the question's candidates (for lex, sem,
             minilm, e5 and bigram): how the sentence compares with its rivals
-  reader    the cross-encoder's score (assistant/reader.py) where it ran, and reader_gap
-A Chinese question is matched against English sentences through its English terms (Question.english).
+A Chinese question is matched against English sentences through its English terms (Question.english);
+its terms with no English count as absent from an English sentence.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ BASE = ("focus", "lex", "sem", "prior", "type", "novelty", "zh", "clash", "minil
 EXTRA = ("e5", "bigram", "rank", "length")
 GAPS = ("lex", "sem", "minilm", "e5", "bigram")
 FEATURES = BASE + EXTRA + tuple(f"{g}_gap" for g in GAPS)
-READER = ("reader", "reader_gap")
 
 
 def pairs(tokens: list[str]) -> frozenset[tuple[str, str]]:
@@ -46,15 +45,16 @@ def pairs(tokens: list[str]) -> frozenset[tuple[str, str]]:
 
 def row(c, q: Question, need, context: float, question_pairs: frozenset) -> dict[str, float]:
     """The features of one candidate (before the gaps, which need the whole pool)."""
-    if q.lang == "zh" and c.sentence.lang == "en" and need.weights_en:
-        weights, focus = need.weights_en, need.focus_en
+    crossing = q.lang == "zh" and c.sentence.lang == "en" and bool(need.weights_en)
+    if crossing:        # the question's terms in English; the ones with no English count as absent
+        weights, focus, missing, missing_focus = need.weights_en, need.focus_en, need.missing_en, need.missing_focus_en
     else:
-        weights, focus = need.weights, need.focus
-    total = sum(weights.values()) or 1.0
+        weights, focus, missing, missing_focus = need.weights, need.focus, 0.0, 0.0
+    total = (sum(weights.values()) + missing) or 1.0
     lex = sum(v if t in c.tokens else context * v for t, v in weights.items()
               if t in c.tokens or t in c.context) / total
     fw = {t: v for t, v in weights.items() if t in focus}
-    foc = (sum(v for t, v in fw.items() if t in c.tokens) / sum(fw.values()) if fw
+    foc = (sum(v for t, v in fw.items() if t in c.tokens) / (sum(fw.values()) + missing_focus) if fw
            else sum(v for t, v in weights.items() if t in c.tokens) / total)
     typed = 1.0 if q.wants and any(found(kind, c.text, q) for kind in q.wants[:2]) else 0.0
     if typed and unit_missing(q, [c.text]):
@@ -82,13 +82,3 @@ def sentence_features(q: Question, cands: list, need, context: float) -> np.ndar
     for r in rows:
         r.update({f"{g}_gap": r[g] - best[g] for g in GAPS})
     return np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64)
-
-
-def reader_features(scores: np.ndarray, ran: np.ndarray) -> np.ndarray:
-    """(n, 2): the reader's score and its gap to the best, 0 where it did not run."""
-    out = np.zeros((len(scores), 2))
-    if ran.any():
-        best = scores[ran].max()
-        out[ran, 0] = scores[ran]
-        out[ran, 1] = scores[ran] - best
-    return out

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.checks import CHECKS
-from assistant.features import FEATURES, READER
+from assistant.features import FEATURES
 
 MODEL_FILE = Path(__file__).resolve().parent / "answer_model.json"
 REFUSAL = ("top_logit", "top_prob", "margin", "lex", "focus", "e5", "sem", "minilm", "type", "bigram", "clash",
@@ -50,10 +50,6 @@ class AnswerModel:
     threshold: float
     coverage: float
 
-    @property
-    def uses_reader(self) -> bool:
-        return self.features[-len(READER):] == READER
-
     def logits(self, X: np.ndarray) -> np.ndarray:
         return X @ self.choice if len(X) else np.zeros(0)
 
@@ -77,7 +73,7 @@ class AnswerModel:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             features, refusal = tuple(data["features"]), data["refusal"]
-            if features not in (FEATURES, FEATURES + READER) or tuple(refusal["features"]) != REFUSAL:
+            if features != FEATURES or tuple(refusal["features"]) != REFUSAL:
                 raise ModelError(f"the answer model {path} was fitted on other features; "
                                  "run: python -m evals.train answers")
             return cls(data["version"], features, np.asarray(data["choice"], float),

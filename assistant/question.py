@@ -119,6 +119,7 @@ class Question:
     focus: frozenset[str] = frozenset()   # what the answer sentence itself must say (not the topic's name)
     english: tuple = ()             # a Chinese question's terms in English: ((term, confidence), ...)
     english_focus: frozenset[str] = frozenset()
+    untranslated: tuple = ()        # its Chinese terms that found no English at all
     sources: frozenset[str] = frozenset()  # the documents the question names (assistant/sources.py)
     part_sources: tuple = ()               # ... and each of its parts
 

@@ -13,7 +13,8 @@ The learned model scores a chunk from what the index holds, not from one corpus'
 
 One weight vector per question language, fitted by `python -m evals.train fusion` (a listwise
 softmax over each question's candidates, on the LMC dev split and the external question sets)
-and read from index/fusion.json, whose version the index and every report record.
+and read from index/fusion.json, whose version every evaluation report records
+(its config.weights.fusion).
 """
 
 from __future__ import annotations

@@ -201,7 +201,7 @@ def test_lmc_serve_refuses_a_busy_port_in_one_line(tmp_path):
 
 def test_a_refusal_says_why_when_a_check_knows(client):
     from assistant.refusal import WHY
-    question = "How many projects did the LMC Special Fund support in 2031?"   # no document mentions 2031
+    question = "Which country will host the fifth Lancang-Mekong Cooperation Leaders' Meeting?"  # no fifth
     r = client.predict(question, api_name="/ask")
     assert r["refused"] and r["citations"] == [] and r["notes"] == [WHY["missing"][0]]
     messages, _, _, _ = client.predict(question, api_name="/chat")

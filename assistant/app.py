@@ -125,22 +125,27 @@ def _load_docs(settings) -> dict:
 
 # ---------- the Gradio app ----------
 
+def as_gr_error(exc: Exception):
+    """The gr.Error the UI and the API show for a failed request (bad input: its one-line message)."""
+    import gradio as gr
+    if isinstance(exc, gr.Error):
+        return exc
+    if isinstance(exc, (InputError, ValueError)):
+        return gr.Error(escape(str(exc)), print_exception=False)
+    log.exception("request failed")
+    return gr.Error(escape(f"unexpected {type(exc).__name__}: {exc}"), print_exception=False)
+
+
 def _guarded(fn):
     """Bad input becomes a clear message in the UI and the API (gr.Error), never a traceback."""
     import functools
-    import gradio as gr
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (InputError, ValueError) as exc:
-            raise gr.Error(escape(str(exc)), print_exception=False) from None
-        except gr.Error:
-            raise
         except Exception as exc:                      # noqa: BLE001 - reported, not swallowed
-            log.exception("request failed")
-            raise gr.Error(escape(f"unexpected {type(exc).__name__}: {exc}"), print_exception=False) from None
+            raise as_gr_error(exc) from None
     return wrapper
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import functools
 import time
-from html import escape
 
 from assistant import html as H
-from assistant.app import _chat_layout, _k, _metas, chat, history_of, log, messages_of, titles_of, wire_chat
-from assistant.inputs import InputError, clean_question
+from assistant.app import _chat_layout, _k, _metas, as_gr_error, chat, history_of, messages_of, titles_of, wire_chat
+from assistant.inputs import clean_question
 
 DRAFT_EVERY = 0.1                  # seconds between two updates of the streamed draft
 
@@ -62,17 +61,10 @@ def _drafting(turns: list[dict], question: str, draft: str, docs: dict) -> list[
 
 def _guarded_stream(fn):
     """app._guarded for a generator: bad input and failures become gr.Error, never a traceback."""
-    import gradio as gr
-
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             yield from fn(*args, **kwargs)
-        except (InputError, ValueError) as exc:
-            raise gr.Error(escape(str(exc)), print_exception=False) from None
-        except gr.Error:
-            raise
         except Exception as exc:                      # noqa: BLE001 - reported, not swallowed
-            log.exception("request failed")
-            raise gr.Error(escape(f"unexpected {type(exc).__name__}: {exc}"), print_exception=False) from None
+            raise as_gr_error(exc) from None
     return wrapper

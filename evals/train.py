@@ -191,21 +191,27 @@ def main(argv=None) -> None:
         train_answers(sets, args, log)
 
 
+def write_fitted(args, default: Path, final, fold_model) -> Path:
+    """Write a fitted model (to --out, else the package's default file) and, with --folds-dir, the
+    model of each fold (fold_model(k)) beside it under foldK/; returns where the final one went."""
+    from index.persist import write_atomic
+    out = (args.out / default.name) if args.out else default
+    write_atomic(out, final.to_json() + "\n")
+    if args.folds_dir:
+        for k in range(FOLDS):
+            write_atomic(args.folds_dir / f"fold{k}" / default.name, fold_model(k).to_json() + "\n")
+    return out
+
+
 def train_fusion(sets: list[TrainSet], args, log) -> None:
     from index.fusion import WEIGHTS_FILE
-    from index.persist import write_atomic
     groups = []
     for ts in sets:
         log(f"fusion: {ts.name}…")
         groups += fusion_groups(ts, Memo(ts.index, ts.settings.candidates))
     fusion = fit_fusion(groups)
-    out = (args.out / "fusion.json") if args.out else WEIGHTS_FILE
-    write_atomic(out, fusion.to_json() + "\n")
+    out = write_fitted(args, WEIGHTS_FILE, fusion, lambda k: fit_fusion([g for g in groups if g["fold"] != k]))
     log(f"wrote {out} ({fusion.version})")
-    if args.folds_dir:
-        for k in range(FOLDS):
-            write_atomic(args.folds_dir / f"fold{k}" / "fusion.json",
-                         fit_fusion([g for g in groups if g["fold"] != k]).to_json() + "\n")
     if args.cv:
         oof = cross_validate(groups, fit_fusion, lambda gs, m: ranks(gs, m))
         report = {}

@@ -194,8 +194,7 @@ def pick_threshold(items, p_of) -> float:
 def train_answers(sets, args, log) -> None:
     from assistant.answer import Assistant
     from assistant.model import MODEL_FILE
-    from evals.train import FOLDS, _version
-    from index.persist import write_atomic
+    from evals.train import FOLDS, _version, write_fitted
     items, assistant_of = [], {}
     for ts in sets:
         settings = dataclasses.replace(ts.settings, models_dir=args.out) if args.out else ts.settings
@@ -241,13 +240,9 @@ def train_answers(sets, args, log) -> None:
                                 np.array([weight[x] for x in fitted_on]))
     version = _version("answers", [{"set": it.set} for it in items])
     final = model_of(fit_choice(judged_items), final_refusal + (threshold,), coverage, version)
-    out = (args.out / "answer_model.json") if args.out else MODEL_FILE
-    write_atomic(out, final.to_json() + "\n")
+    out = write_fitted(args, MODEL_FILE, final,
+                       lambda k: model_of(choices[k], refusals[k] + (threshold,), coverage, f"{version}-fold{k}"))
     log(f"wrote {out} ({version}); coverage {coverage}, threshold {threshold}")
-    if args.folds_dir:
-        for k in range(FOLDS):
-            write_atomic(args.folds_dir / f"fold{k}" / "answer_model.json",
-                         model_of(choices[k], refusals[k] + (threshold,), coverage, f"{version}-fold{k}").to_json() + "\n")
     report = cv_report(items, outcomes(items, judged, assistant_of), p_of, threshold)
     print(json.dumps({"answers_cv": report, "coverage": coverage, "threshold": threshold,
                       "coverage_table": {str(c): v for c, v in cov_table.items()}}, indent=1))

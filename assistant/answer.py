@@ -62,6 +62,7 @@ class Judged:
     answerable: float
     reason: str                 # the check that names why a refusal refused ("" when none does)
     signals: np.ndarray         # the refusal model's input (assistant/model.REFUSAL)
+    scores: dict = dataclasses.field(default_factory=dict)   # (doc_id, start) -> probability / the best's
 
 
 class Assistant:
@@ -82,7 +83,6 @@ class Assistant:
         self._names = english_names(self.documents.values())       # "baozhipeng" -> {"Bao Zhipeng"}
         self.sources = index.sources                                # which documents a question names
         self._english_docs = {c.doc_id for c in index.chunks} - {c.doc_id for c in index.chunks if "zh" in c.lang}
-        self.last_judged: list[Judged | None] = []
 
     @property
     def model(self):
@@ -97,9 +97,18 @@ class Assistant:
     def ask_many(self, questions, histories=None, *, k: int | None = None, doc_ids=None,
                  lang=None) -> list[Answer]:
         """Answer several questions with one retrieval batch (the models are used once per batch)."""
+        return [a for a, _ in self.ask_judged(questions, histories, k=k, doc_ids=doc_ids, lang=lang)]
+
+    def ask_judged(self, questions, histories=None, *, k: int | None = None, doc_ids=None,
+                   lang=None) -> list[tuple[Answer, Judged | None]]:
+        """ask_many's answers, each with the model's reading of its question (the llm answerer's
+        relevance scores: Judged.scores)."""
         k = check_k(self.settings.k if k is None else k, self.settings)
-        self.last_judged = []
-        return [self._answer(p, k) for p in self.prepare(questions, histories, k, doc_ids, lang)]
+        out = []
+        for p in self.prepare(questions, histories, k, doc_ids, lang):
+            judged = self.judge(p)
+            out.append((self._answer(p, k, judged), judged))
+        return out
 
     def prepare(self, questions, histories=None, k: int | None = None, doc_ids=None, lang=None) -> list[Prepared]:
         """Everything before the model: condensed queries, retrieval, candidates with their cosines."""
@@ -143,8 +152,11 @@ class Assistant:
         probs = softmax(logits)
         choices = choose(p.pool, probs, [softmax(model.logits(x)) for x in parts], q, self.table,
                          coverage=model.coverage, max_sentences=s.answer_max_sentences, max_chars=s.answer_max_chars)
+        scores, best = {}, float(probs.max())
         for c, prob in zip(p.pool, probs.tolist()):
             c.scores = {"p": round(prob, 4)}
+            key = (c.sentence.doc_id, c.sentence.start)
+            scores[key] = max(scores.get(key, 0.0), prob / best if best > 0 else 0.0)
         around: set[str] = set()
         for c in choices:
             around |= set(c.candidate.tokens) | set(c.candidate.context) | set(terms(c.candidate.hit.chunk.text))
@@ -153,13 +165,11 @@ class Assistant:
         checked = checks(q, [c.candidate.text for c in choices], [c.candidate.own for c in choices])
         r = refusal_features(q, X, logits, choices, [at[id(c.candidate)] for c in choices], p.hits, around,
                              self.table.idf, typed, checked)
-        return Judged(X, logits, choices, model.answerable(r), refusal.reason(q, r, typed), r)
+        return Judged(X, logits, choices, model.answerable(r), refusal.reason(q, r, typed), r, scores)
 
     # ---------- steps ----------
-    def _answer(self, p: Prepared, k: int) -> Answer:
+    def _answer(self, p: Prepared, k: int, judged: Judged | None) -> Answer:
         q = p.q
-        judged = self.judge(p)
-        self.last_judged.append(judged)
         base = dict(question=p.question, hits=tuple(p.hits[:k]), searched_for=p.searched, lang=q.lang)
         if judged is None or judged.answerable < self.model.threshold:
             why = refusal.why(judged.reason, q.lang) if judged else ""

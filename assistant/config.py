@@ -90,7 +90,9 @@ class Settings:
                                               # wrong citations are accepted least (python -m evals.llm_tune; docs/llm.md)
     llm_min_similarity: float = 0.5           # across languages, the USE cosine instead (dev: too few such sentences
                                               # to choose; 0.3-0.7 alike)
-    llm_min_score: float = 0.5                # the learned answer scorer's floor, once one is wired in
+    llm_min_score: float = 0.2                # a claim cites a sentence the answer model rates at least this times
+                                              # the best candidate (dev: the loosest at which no irrelevant claim
+                                              # of the tiny model is kept; python -m evals.llm_audit --replay --sweep)
     # limits
     max_question_chars: int = 2000
     max_k: int = 100

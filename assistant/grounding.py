@@ -45,6 +45,8 @@ class Unit:
     chunk_id: str
     support: str            # the sentence and its aligned translation: what a claim citing it may draw on
     instruction: bool       # it reads as an instruction to an assistant, so it can support nothing
+    score: float | None = None   # the answer model's probability that it answers the question, over the
+                                 # best candidate's (1.0: the likeliest); None when nothing was judged
 
 
 # ---------- the prompt ----------
@@ -56,11 +58,13 @@ INJECTION = re.compile(
     r"|(?:忽略|无视|忘记|不要理会)[^。]{0,12}(?:指令|指示|说明|要求|提示)|系统提示", re.I)
 
 
-def number_sentences(table, chunks, lang: str, budget: int) -> list[Unit]:
+def number_sentences(table, chunks, lang: str, budget: int, scores: dict | None = None) -> list[Unit]:
     """The sentences of `chunks` (in their order, each sentence once), numbered from 1, up to `budget`
     tokens (estimated: see tokens). A bilingual document's sentence appears once, in the
     question's language where it has one: an English question sees the English lines, a Chinese
-    question the Chinese lines, each carrying its aligned translation as support."""
+    question the Chinese lines, each carrying its aligned translation as support.
+    scores: the answer model's (doc_id, start) -> relative probability (Judged.scores); a sentence
+    takes the higher of its own and its translation's, 0 when it was not a candidate."""
     units: list[Unit] = []
     seen: set[tuple[str, int]] = set()
     used = 0
@@ -73,14 +77,26 @@ def number_sentences(table, chunks, lang: str, budget: int) -> list[Unit]:
                 return units
             seen.add((s.doc_id, s.start))
             used += cost
-            units.append(unit(table, s, len(units) + 1, chunk.chunk_id))
+            units.append(unit(table, s, len(units) + 1, chunk.chunk_id, _score(table, s, scores)))
     return units
 
 
-def unit(table, s: Sentence, n: int, chunk_id: str) -> Unit:
+def unit(table, s: Sentence, n: int, chunk_id: str, score: float | None = None) -> Unit:
     """Sentence s as numbered sentence n: with its aligned translation, and whether it reads as an instruction."""
     support = f"{s.text}\n{translation(table, s)}".strip()
-    return Unit(n, s, chunk_id, support, bool(INJECTION.search(support)))
+    return Unit(n, s, chunk_id, support, bool(INJECTION.search(support)), score)
+
+
+def _score(table, s: Sentence, scores: dict | None) -> float | None:
+    if scores is None:
+        return None
+    keys = [(s.doc_id, s.start)]
+    if s.parallel is not None:
+        keys.append((s.doc_id, s.parallel[0]))
+    source = table.source_of(s)
+    if source is not None:
+        keys.append((source.doc_id, source.start))
+    return max(scores.get(key, 0.0) for key in keys)
 
 
 def tokens(text: str) -> int:

@@ -78,15 +78,13 @@ class Stats:
 class LLMAssistant:
     """Assistant.ask's contract (ask, ask_many, index, settings, documents), answered by a model and checked."""
 
-    def __init__(self, assistant, settings, endpoint: Endpoint | None = None, checker: Checker | None = None,
-                 scorer=None):
-        """scorer(question, [cited sentence texts]) -> score: the learned answer scorer, when there is one."""
+    def __init__(self, assistant, settings, endpoint: Endpoint | None = None, checker: Checker | None = None):
         self.extractive = assistant
         self.index, self.settings, self.documents = assistant.index, settings, assistant.documents
         self.table = assistant.table
         self.endpoint = endpoint or Endpoint.from_settings(settings)
         self.checker = checker or Checker.from_settings(
-            settings, common=lowercase_words(self.documents.values()), similarity=self._similarity, scorer=scorer)
+            settings, common=lowercase_words(self.documents.values()), similarity=self._similarity)
         self.stats = Stats()
         self.traces: list[dict] | None = None        # set to [] to record prompts, replies and checks
         self._chunks: dict | None = None
@@ -97,7 +95,7 @@ class LLMAssistant:
         self.extractive = assistant
         self.index, self.documents, self.table = assistant.index, assistant.documents, assistant.table
         self.checker = Checker.from_settings(self.settings, common=lowercase_words(self.documents.values()),
-                                             similarity=self._similarity, scorer=self.checker.scorer)
+                                             similarity=self._similarity)
         self._chunks = None
         self._vectors = {}
 
@@ -106,24 +104,31 @@ class LLMAssistant:
         return _last(self.stream(question, history, k=k, doc_ids=doc_ids, lang=lang))
 
     def ask_many(self, questions, histories=None, *, k: int | None = None, doc_ids=None, lang=None) -> list[Answer]:
-        bases = self.extractive.ask_many(questions, histories, k=k, doc_ids=doc_ids, lang=lang)
-        return [_last(self.answer_from(base)) for base in bases]
+        return [_last(self.answer_from(base, judged))
+                for base, judged in self.extractive_answers(questions, histories, k=k, doc_ids=doc_ids, lang=lang)]
 
     def stream(self, question: str, history=(), *, k: int | None = None, doc_ids=None,
                lang=None) -> Iterator[str | Answer]:
         """The model's text as it arrives (str pieces), then the final Answer."""
-        base = self.extractive.ask(question, history, k=k, doc_ids=doc_ids, lang=lang)
-        yield from self.answer_from(base)
+        [(base, judged)] = self.extractive_answers([question], [history], k=k, doc_ids=doc_ids, lang=lang)
+        yield from self.answer_from(base, judged)
+
+    def extractive_answers(self, questions, histories, **kw) -> list[tuple[Answer, object]]:
+        """The extractive answers, each with the answer model's reading (None from an Assistant without one)."""
+        if hasattr(self.extractive, "ask_judged"):
+            return self.extractive.ask_judged(questions, histories, **kw)
+        return [(a, None) for a in self.extractive.ask_many(questions, histories, **kw)]
 
     # ---------- steps ----------
-    def answer_from(self, base: Answer) -> Iterator[str | Answer]:
-        """Given the extractive answer: the model's pieces, then the verified Answer (or base with a note)."""
+    def answer_from(self, base: Answer, judged=None) -> Iterator[str | Answer]:
+        """Given the extractive answer (and the answer model's reading, Judged, for relevance): the model's
+        pieces, then the verified Answer (or base with a note)."""
         self.stats.questions += 1
         if base.refused or not base.hits:
             yield base
             return
         self.stats.asked += 1
-        units = number_sentences(self.table, self._passages(base), base.lang, self.settings.llm_prompt_tokens)
+        units = self.units(base, judged)
         question = base.searched_for or base.question
         pieces: list[str] = []
         started = time.monotonic()
@@ -137,7 +142,12 @@ class LLMAssistant:
             return
         finally:
             self.stats.model_seconds += time.monotonic() - started
-        yield self._verified(base, units, "".join(pieces))
+        yield self.verified(base, units, "".join(pieces))
+
+    def units(self, base: Answer, judged=None) -> list[Unit]:
+        """The numbered sentences the model is shown, each with the answer model's relevance score."""
+        return number_sentences(self.table, self._passages(base), base.lang, self.settings.llm_prompt_tokens,
+                                getattr(judged, "scores", None))
 
     def _passages(self, base: Answer) -> list:
         """The chunks the extractive answer cites, then the top retrieved ones (Settings.llm_passages)."""
@@ -152,7 +162,8 @@ class LLMAssistant:
                 out.append(chunk)
         return out
 
-    def _verified(self, base: Answer, units: list[Unit], text: str) -> Answer:
+    def verified(self, base: Answer, units: list[Unit], text: str) -> Answer:
+        """The model's reply `text`, checked sentence by sentence: the Answer to show (or base with a note)."""
         reply = parse(text)
         by_n = {u.n: u for u in units}
         claims = [c for c in reply.claims if c.text.strip(" .").upper() != UNANSWERED]
@@ -199,7 +210,8 @@ class LLMAssistant:
         for claim in parse(text).claims:
             if any(n not in labels for n in claim.cited):
                 out.append(f"{claim.text!r} cites a citation that does not exist")
-            out += [f"{claim.text!r} {why}" for why in self.checker.problems(claim, units, answer.lang)]
+            out += [f"{claim.text!r} {why}" for why in self.checker.problems(
+                claim, units, answer.lang, answer.searched_for or answer.question)]
         return out
 
     def _answer(self, base: Answer, claims: list[Claim], by_n: dict[int, Unit], dropped: int, total: int) -> Answer:

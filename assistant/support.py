@@ -2,6 +2,8 @@
 
 A claim may be shown only when all of these hold:
 - it cites at least one sentence, and every sentence it cites was shown to the model;
+- it states something: it is not a question, and it holds a content term the question does not
+  (a reply that echoes the question or a heading of its words answers nothing);
 - no cited sentence reads as an instruction to an assistant (grounding.INJECTION);
 - it is written in the question's language;
 - its numbers and dates (1,200 = 1200; eighth = 8th = 第八次; August = 8月), its names (capitalised
@@ -11,7 +13,9 @@ A claim may be shown only when all of these hold:
 - its content words (stemmed words, Chinese character pairs) are found in what it cites: at least
   min_overlap of them, and at most max_new missing; across languages (a Chinese claim on an English
   sentence), the multilingual cosine reaches min_similarity instead;
-- and, once a learned answer scorer is wired in, scorer(question, cited texts) >= min_score.
+- and at least one cited sentence is one the learned answer model reads as answering the question:
+  its probability is at least min_score times the best candidate's (Unit.score; skipped when the
+  units carry no scores).
 Thresholds: Settings.llm_min_overlap, llm_max_new_terms, llm_min_similarity, llm_min_score (dev).
 """
 
@@ -63,7 +67,7 @@ class Checker:
     """The checks a model sentence must pass, with their thresholds (Settings.llm_min_*).
 
     similarity(a, b) -> the multilingual cosine of two texts, used when a claim and what it cites share
-    no language; scorer(question, [cited sentence texts]) -> score: the learned answer scorer's hook.
+    no language; min_score: the floor of the best cited sentence's Unit.score (the answer model's relevance).
     common: words that, capitalised, are not names (lowercase_words of the corpus)."""
     min_overlap: float = 0.5
     max_new: int | None = None
@@ -71,7 +75,6 @@ class Checker:
     min_score: float = 0.5
     common: frozenset = COMMON
     similarity: Callable[[str, str], float] | None = None
-    scorer: Callable[[str, list[str]], float] | None = None
 
     @classmethod
     def from_settings(cls, settings, **kw) -> "Checker":
@@ -92,9 +95,14 @@ class Checker:
         return out
 
     def problems(self, claim: Claim, units: dict[int, Unit], lang: str, question: str = "") -> list[str]:
-        """Why this claim may not be shown (an empty list when it may)."""
+        """Why this claim may not be shown (an empty list when it may). question: what was searched for."""
         if not claim.cited:
             return ["cites no sentence"]
+        if claim.text.rstrip().endswith(("?", "？")):
+            return ["asks a question instead of answering"]
+        mine = set(terms(claim.text))
+        if question and mine and mine <= set(terms(question)):
+            return ["says nothing the question does not"]
         missing = [n for n in claim.cited if n not in units]
         if missing:
             return [f"cites sentence {missing[0]}, which does not exist"]
@@ -115,9 +123,9 @@ class Checker:
                 if " ".join(q.casefold().split()) not in flat]
         if not out:
             out += self._meaning(claim, cited, support)
-        if not out and self.scorer is not None and \
-                self.scorer(question, [u.sentence.text for u in cited]) < self.min_score:
-            out.append("the answer scorer does not find it supported")
+        known = [u.score for u in cited if u.score is not None]
+        if not out and known and max(known) < self.min_score:
+            out.append("cites no sentence the answer model reads as answering the question")
         return out
 
     def _meaning(self, claim: Claim, cited: list[Unit], support: str) -> list[str]:

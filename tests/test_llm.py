@@ -170,13 +170,25 @@ def test_a_citation_of_a_sentence_that_does_not_exist_is_refused(units):
     assert Checker().problems(Claim("The forum was held in Dali.", ()), units, "en") == ["cites no sentence"]
 
 
-def test_the_answer_scorer_hook_can_refuse_a_claim(units):
-    claim = Claim("The forum was held in Dali.", (n_of(units, "held in Dali"),))
-    seen = []
-    low = Checker(scorer=lambda q, texts: seen.append((q, texts)) or 0.1)
-    assert low.problems(claim, units, "en", "Where?") == ["the answer scorer does not find it supported"]
-    assert seen == [("Where?", [units[n_of(units, "held in Dali")].sentence.text])]
-    assert Checker(scorer=lambda q, texts: 0.9).problems(claim, units, "en") == []
+def test_a_reply_that_echoes_the_question_or_asks_one_states_nothing(units):
+    dali = n_of(units, "held in Dali")
+    question = "Where was the 2025 forum held?"
+    for text in ("Where was the 2025 forum held?", "The 2025 forum was held.", "The forum was held in Dali?"):
+        why = Checker().problems(Claim(text, (dali,)), units, "en", question)
+        assert why and why[0] in ("asks a question instead of answering", "says nothing the question does not"), why
+    assert Checker().problems(Claim("The forum was held in Dali.", (dali,)), units, "en", question) == []
+
+
+def test_a_claim_must_cite_a_sentence_the_answer_model_reads_as_answering(units):
+    dali, xu = n_of(units, "held in Dali"), n_of(units, "Xu Hao")
+    scored = {n: dataclasses.replace(u, score={dali: 0.05, xu: 1.0}.get(n, 0.0)) for n, u in units.items()}
+    where = Claim("The forum was held in Dali.", (dali,))
+    assert Checker(min_score=0.5).problems(where, scored, "en") == [
+        "cites no sentence the answer model reads as answering the question"]
+    assert Checker(min_score=0.05).problems(where, scored, "en") == []
+    both = Claim("Xu Hao presided over the forum held in Dali.", (xu, dali))      # the best cited sentence counts
+    assert Checker(min_score=0.5).problems(both, scored, "en") == []
+    assert Checker(min_score=0.5).problems(where, units, "en") == []               # no scores: not judged
 
 
 # ---------- scripted replies, end to end ----------

@@ -2,8 +2,9 @@
 
 The model is tiny and often wrong, which is the point: whatever it writes, every answer shown either
 is made of sentences whose citations are verbatim and carry what the sentence states, or is the
-extractive answer with a note saying why. The oracle here is written apart from the product's check:
-it reads the final Answer only (text, citations, notes) and the document texts.
+extractive answer with a note saying why. The oracle (evals.llm_audit.audit, which also audits the whole
+gold set) is written apart from the product's check: it reads the final Answer only (text, citations,
+notes) and the document texts.
 Also here: a hostile document in the corpus, `lmc eval --answerer llm`, and killing the server while
 `lmc ask --answerer llm` reads its answer.
 """
@@ -24,16 +25,12 @@ import pytest
 from assistant.llm_answer import LLMAssistant
 from corpus import DEFAULT_CORPUS, load_documents
 from evals.gold import QUESTIONS, load_questions
+from evals.llm_audit import audit
 from tests.fake_llm import FakeLLM
 from tests.fakes import free_port
 
 pytestmark = pytest.mark.model
 TEXTS = {d.doc_id: d.text for d in load_documents(DEFAULT_CORPUS)}
-MARKERS = re.compile(r"(?:\s*\[\d+\])+")
-SPELLED = {w: str(i) for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
-                                            "twelfth".split(), 1)} | \
-          {w: str(i) for i, w in enumerate("January February March April May June July August September October "
-                                            "November December".split(), 1)}
 
 
 def sample(n_per_group: int = 1) -> list[dict]:
@@ -48,29 +45,11 @@ def sample(n_per_group: int = 1) -> list[dict]:
 
 
 def check_shown(answer, base, texts) -> str:
-    """'model' or 'fallback' for an answer that passes; an AssertionError for one that shows too much."""
-    for c in answer.citations:
-        assert texts[c.doc_id][c.start:c.end] == c.quote
-        assert not c.parallel_quote or texts[c.doc_id][c.parallel_start:c.parallel_end] == c.parallel_quote
-    if answer.refused or (answer.text, answer.citations) == (base.text, base.citations):
-        assert answer.refused == base.refused and answer.notes[:len(base.notes)] == base.notes
-        if answer.refused:                                    # the extractive refusal stands, the model unasked
-            assert answer == base
-            return "refused"
-        assert len(answer.notes) == len(base.notes) + 1       # the fallback says why, in one note
-        return "fallback"
-    text = answer.text.removeprefix(answer.notes[0]).strip() if answer.notes else answer.text
-    labels = {c.label: c for c in answer.citations}
-    pieces = [p for p in re.split(r"(?<=\])\s+(?=[^\[])", text) if p.strip()]
-    assert pieces and all(MARKERS.search(p) for p in pieces), text     # every sentence carries its markers
-    for piece in pieces:
-        cited = [labels[int(n)] for n in re.findall(r"\[(\d+)\]", piece)]             # KeyError: a dangling [n]
-        support = " ".join(f"{c.quote} {c.parallel_quote}" for c in cited)
-        support += " " + " ".join(n for w, n in SPELLED.items() if w.lower() in support.lower())
-        words = MARKERS.sub("", piece)
-        for number in re.findall(r"\d+(?:\.\d+)?", words.replace(",", "")):
-            assert number in support.replace(",", ""), (piece, support)
-    return "model"
+    """'refused', 'fallback' or 'model' for an answer that passes the oracle (evals.llm_audit.audit, which
+    reads the final Answer and the documents only); an AssertionError naming what it finds wrong."""
+    kind, problems = audit(answer, base, texts)
+    assert not problems, (answer.text, problems)
+    return kind
 
 
 @pytest.mark.llm
@@ -99,6 +78,25 @@ def test_a_follow_up_is_condensed_for_the_model_and_says_what_was_searched(assis
     assert searched != "Who presided over its opening ceremony?" and f"Question: {searched}" in asked
     assert answer.searched_for == searched and answer.text == "Xu Hao presided over the opening ceremony. [1]"
     assert "Xu Hao" in answer.citations[0].quote
+
+
+def test_a_true_cited_sentence_that_does_not_answer_is_dropped_by_the_answer_model(assistant):
+    """The lexical checks pass both sentences; the answer model reads only the second as answering."""
+    question = ("How many Chinese provinces and regions sent representatives to the 2025 Lancang-Mekong Local "
+                "Government Cooperation Forum in Dali?")
+    reply = (lambda a: f"The 2025 Lancang-Mekong Local Government Cooperation Forum was held in Dali. "
+                       f"[{a.find('successfully held in Dali, Yunnan')}] Representatives came from 13 provinces and "
+                       f"regions of China. [{a.find('13 provinces and regions')}]")
+    with FakeLLM(reply) as server:
+        llm = LLMAssistant(assistant, dataclasses.replace(assistant.settings, llm_url=server.url))
+        llm.traces = []
+        answer = llm.ask(question)
+    assert answer.text == "Representatives came from 13 provinces and regions of China. [1]", answer.text
+    assert "13 provinces and regions" in answer.citations[0].quote and len(answer.citations) == 1
+    assert [c["problems"] for c in llm.traces[0]["checks"]] == [
+        ["cites no sentence the answer model reads as answering the question"], []]
+    assert answer.notes == ("1 of the model's 2 sentences were left out: the sentences they cite do not "
+                            "support them.",)
 
 
 HOSTILE_ID = "zz_ferry_notice.txt"

@@ -123,10 +123,11 @@ def run(out: Path, limit: int | None) -> None:
     index = open_index(settings, log=lambda m: print(m, file=sys.stderr))
     docs = load_corpus(settings)
     texts = {d.doc_id: d.text for d in docs}
+    extractive = Assistant(index, settings, docs)
     rows, reports = [], {}
     for name, path, split in (("dev+test", QUESTIONS, "all"), ("holdout", HOLDOUT, "holdout")):
         questions = read_questions(path, split)[:limit]
-        llm = LLMAssistant(Assistant(index, settings, docs), settings)
+        llm = LLMAssistant(extractive, settings)
         llm.traces = []
         recorder = Recorder(llm)
         started = time.perf_counter()
@@ -170,7 +171,6 @@ def render(rows: list[dict], reports: dict, settings) -> str:
     return "\n".join(lines) + "\n"
 
 
-FAILURES = ("config", "down", "status", "busy", "timeout", "cut", "malformed")    # the server's, not the reply's
 MIN_SCORES = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 
 
@@ -180,18 +180,21 @@ def replay(out: Path, sweep: bool = False) -> None:
     (it is deterministic; an extractive answer or prompt that differs from the run is counted)."""
     from assistant.answer import Assistant
     from assistant.config import Settings
+    from assistant.llm import KINDS
     from assistant.llm_answer import LLMAssistant, Stats
     from corpus import load_corpus
     from evals.gold import HOLDOUT, QUESTIONS
     from evals.run import _answer_row, _answer_summary, locate_evidence, read_questions
     from index.store import open_index
-    rows = [json.loads(line) for line in (out / "gold-audit.jsonl").read_text(encoding="utf-8").splitlines()]
     settings = Settings()
+    splits = ("dev",) if sweep else ("dev", "test", "holdout")
     index = open_index(settings, log=lambda m: print(m, file=sys.stderr))
     docs = load_corpus(settings)
     texts = {d.doc_id: d.text for d in docs}
     questions = {q["id"]: q for path, split in ((QUESTIONS, "all"), (HOLDOUT, "holdout"))
                  for q in read_questions(path, split)}
+    rows = [r for line in (out / "gold-audit.jsonl").read_text(encoding="utf-8").splitlines()
+            for r in [json.loads(line)] if questions[r["id"]]["split"] in splits]
     llm = LLMAssistant(Assistant(index, settings, docs), settings)
     prepared, changed = [], 0
     for i in range(0, len(rows), 16):
@@ -208,32 +211,25 @@ def replay(out: Path, sweep: bool = False) -> None:
     head = ["split", "min score", "model answers", "model sentences", "kept", "fallbacks", "accuracy",
             "false refusals", "oracle problems"]
     table = []
-    min_scores, splits = (MIN_SCORES, ("dev",)) if sweep else ((settings.llm_min_score,), ("dev", "test", "holdout"))
-    for t in min_scores:
+    for t in MIN_SCORES if sweep else (settings.llm_min_score,):
         llm.checker = dataclasses.replace(llm.checker, min_score=t)
-        by_split: dict[str, list] = {}
+        by_split: dict[str, list] = {split: [] for split in splits}
+        stats = {split: Stats() for split in splits}
         for r, base, units in prepared:
-            q = questions[r["id"]]
-            trace = r["trace"]
+            q, trace = questions[r["id"]], r["trace"]
+            llm.stats = stats[q["split"]]
             if trace is None:
                 answer = base
-            elif trace["outcome"] in FAILURES:
+            elif trace["outcome"] in KINDS:                       # the server failed: no reply to check
                 answer = llm._fallback(base, trace["outcome"])
             else:
                 answer = llm.verified(base, units, trace["reply"])
             kind, problems = audit(answer, base, texts)
-            if q["split"] not in splits:
-                llm.stats = Stats()
-                continue
-            by_split.setdefault(q["split"], []).append(
-                (_answer_row(q, answer, locate_evidence(q, texts), texts), kind, problems, llm.stats))
-            llm.stats = Stats()
-        for split in splits:
-            got = by_split.get(split, [])
+            by_split[q["split"]].append((_answer_row(q, answer, locate_evidence(q, texts), texts), kind, problems))
+        for split, got in by_split.items():
             summary = _answer_summary([g[0] for g in got], 0.0)
-            sentences = sum(g[3].sentences for g in got)
-            kept = sentences - sum(g[3].dropped for g in got)
-            table.append([split, t, sum(g[1] == "model" for g in got), sentences, kept,
+            s = stats[split]
+            table.append([split, t, sum(g[1] == "model" for g in got), s.sentences, s.sentences - s.dropped,
                           sum(g[1] == "fallback" for g in got), summary["key_accuracy"],
                           summary["false_refusal_rate"], sum(len(g[2]) for g in got)])
     from evals.report import format_table
